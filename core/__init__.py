@@ -1,0 +1,33 @@
+"""Gradient Descent Lab's computation: the document's four programs, their data and their math.
+
+torch and pandas only: nothing here imports streamlit or plotly, so it runs in a notebook,
+a terminal (`python -m core`) or a test just as it runs behind the pages.
+"""
+
+from __future__ import annotations
+
+from core.data import DataError, parse_columns
+from core.lessons import LESSONS, Lesson, Progress, Run, lesson, train
+from core.settings import MAX_EPOCHS, Settings, SettingsError, check
+
+__all__ = [
+    "LESSONS", "DataError", "Lesson", "Run", "Settings", "SettingsError", "lesson", "run_lesson", "train",
+]
+
+
+def run_lesson(lesson_key: int | str, progress: Progress | None = None, *, max_epochs: int = MAX_EPOCHS,
+               **settings) -> Run:
+    """Run a lesson with the document's defaults, overridden by keywords named as the CLI's flags.
+
+    `core.run_lesson(3, lr=0.03, epochs=50).log_lines` is what `python -m core 3 --lr 0.03
+    --epochs 50` prints. Keywords: x, y, lr, epochs, log_every, seed, init_w, init_b, predict.
+    Raises KeyError (lesson), DataError (x, y) or SettingsError (the rest) for bad values.
+    """
+    les = lesson(lesson_key)
+    base = les.defaults()
+    unknown = set(settings) - {"x", "y", "lr", "epochs", "log_every", "seed", "init_w", "init_b", "predict"}
+    if unknown:
+        raise TypeError(f"run_lesson() got unknown settings: {', '.join(sorted(unknown))}")
+    x, y = parse_columns(list(settings.pop("x", base.x)), list(settings.pop("y", base.y)))
+    s = check(base.replace(x=x, y=y, **settings), max_epochs)
+    return les.train(s, progress)

@@ -1,0 +1,43 @@
+"""The loss over a grid of parameters, each grid computed in one batched tensor operation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+def loss_curve(x: Sequence[float], y: Sequence[float], ws: Sequence[float]) -> list[float]:
+    """L(w) = mean((w·x − y)²) for every w in `ws` (lessons 1-2: no bias)."""
+    X = torch.tensor(x, dtype=torch.float64)
+    Y = torch.tensor(y, dtype=torch.float64)
+    W = torch.tensor(ws, dtype=torch.float64)
+    return ((W[:, None] * X[None, :] - Y[None, :]) ** 2).mean(dim=1).tolist()
+
+
+def loss_surface(x: Sequence[float], y: Sequence[float], ws: Sequence[float], bs: Sequence[float]) -> list[list[float]]:
+    """L(w, b) = mean((w·x + b − y)²) on the grid; row i is b = bs[i], column j is w = ws[j]."""
+    X = torch.tensor(x, dtype=torch.float64)
+    Y = torch.tensor(y, dtype=torch.float64)
+    W = torch.tensor(ws, dtype=torch.float64)
+    B = torch.tensor(bs, dtype=torch.float64)
+    # The MSE is a quadratic in (w, b): expanding it makes the grid cost O(grid + N), not O(grid·N).
+    xx, x1, xy, yy, y1 = (X * X).mean(), X.mean(), (X * Y).mean(), (Y * Y).mean(), Y.mean()
+    w, b = W[None, :], B[:, None]
+    surface = w * w * xx + 2 * w * b * x1 + b * b - 2 * w * xy - 2 * b * y1 + yy
+    return surface.clamp(min=0.0).tolist()
+
+
+def span(values: Sequence[float], around: float | None, pad: float = 0.25) -> tuple[float, float]:
+    """A plotting range covering `values` (and `around`, if given) with some padding."""
+    pts = [v for v in values if v == v and abs(v) != float("inf")]
+    if around is not None:
+        pts.append(around)
+    lo, hi = min(pts), max(pts)
+    width = hi - lo if hi > lo else max(1.0, abs(hi))
+    return lo - pad * width, hi + pad * width
+
+
+def grid(lo: float, hi: float, n: int) -> list[float]:
+    """n evenly spaced values from lo to hi."""
+    return torch.linspace(lo, hi, n, dtype=torch.float64).tolist()
