@@ -44,6 +44,14 @@ class Curvature:
         """1/λmax: above it, each step overshoots the minimum along the steepest direction."""
         return 1 / self.eigenvalues[-1] if self.eigenvalues[-1] > 0 else math.inf
 
+    @property
+    def lr_safe(self) -> float:
+        """The fastest fixed rate rounded down to two significant digits: stable, and quick."""
+        if not math.isfinite(self.lr_fastest):
+            return 0.1
+        exponent = math.floor(math.log10(self.lr_fastest)) - 1
+        return float(f"{math.floor(self.lr_fastest / 10**exponent)}e{exponent}")  # 0.036, not 0.036000000000000004
+
     def contraction(self, lr: float) -> float:
         """How much one step shrinks the error along the slowest-shrinking direction: max|1 - lr λ|."""
         return max(abs(1 - lr * lam) for lam in self.eigenvalues)

@@ -46,36 +46,47 @@ class Settings:
         return replace(self, **changes)
 
 
-def _finite(field: str, value: float, label: str) -> None:
-    if not math.isfinite(value):
-        raise SettingsError(field, f"{label} must be a finite number, got {value}.")
+def _finite(value: float, label: str) -> str | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return f"{label} must be a finite number, got {value}."
     if abs(value) > MAX_ABS_VALUE:
-        raise SettingsError(field, f"{label} must be between -1e6 and 1e6, got {value:g}.")
+        return f"{label} must be between -1e6 and 1e6, got {value:g}."
+    return None
 
 
-def check(s: Settings, max_epochs: int = MAX_EPOCHS) -> Settings:
-    """Return `s` if every scalar setting is in range, else raise SettingsError naming the field.
+def _whole(value: object, lo: int, hi: int, label: str) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        return f"{label} must be a whole number from {lo:,} to {hi:,}, got {value}."
+    return None
+
+
+def problems(s: Settings, max_epochs: int = MAX_EPOCHS) -> dict[str, str]:
+    """Every out-of-range scalar setting, as {field: message}; empty when all is well.
 
     The data (x, y) is checked by core.data when it is parsed.
     """
+    found: dict[str, str | None] = {}
     if s.lesson not in (1, 2, 3, 4):
-        raise SettingsError("lesson", f"Unknown lesson {s.lesson!r}: choose 1, 2, 3 or 4.")
-    if not (isinstance(s.lr, (int, float)) and math.isfinite(s.lr) and 0 < s.lr <= MAX_LR):
-        raise SettingsError("lr", f"Learning rate must be greater than 0 and at most {MAX_LR:g}, got {s.lr}.")
-    if not isinstance(s.epochs, int) or not 1 <= s.epochs <= max_epochs:
-        raise SettingsError("epochs", f"Iterations must be a whole number from 1 to {max_epochs:,}, got {s.epochs}.")
-    if not isinstance(s.log_every, int) or not 1 <= s.log_every <= max_epochs:
-        raise SettingsError("log_every",
-                            f"Log every must be a whole number from 1 to {max_epochs:,}, got {s.log_every}.")
-    if not isinstance(s.seed, int) or not 0 <= s.seed <= MAX_SEED:
-        raise SettingsError("seed", f"Seed must be a whole number from 0 to {MAX_SEED:,}, got {s.seed}.")
+        found["lesson"] = f"Unknown lesson {s.lesson!r}: choose 1, 2, 3 or 4."
+    lr_ok = isinstance(s.lr, (int, float)) and not isinstance(s.lr, bool) and math.isfinite(s.lr)
+    if not (lr_ok and 0 < s.lr <= MAX_LR):
+        found["lr"] = f"Learning rate must be greater than 0 and at most {MAX_LR:g}, got {s.lr}."
+    found["epochs"] = _whole(s.epochs, 1, max_epochs, "Iterations")
+    found["log_every"] = _whole(s.log_every, 1, max_epochs, "Log every")
+    found["seed"] = _whole(s.seed, 0, MAX_SEED, "Seed")
     if s.init_w is not None:
-        _finite("init_w", s.init_w, "Initial w")
+        found["init_w"] = _finite(s.init_w, "Initial w")
     if s.init_b is not None:
-        if not s.has_bias:
-            raise SettingsError("init_b", f"Lesson {s.lesson} has no bias b; only lessons 3 and 4 do.")
-        _finite("init_b", s.init_b, "Initial b")
-    _finite("predict", s.predict, "The x to predict")
+        found["init_b"] = (_finite(s.init_b, "Initial b") if s.has_bias
+                           else f"Lesson {s.lesson} has no bias b; only lessons 3 and 4 do.")
+    found["predict"] = _finite(s.predict, "The x to predict")
     if len(s.x) != len(s.y):
-        raise SettingsError("data", f"x has {len(s.x)} values but y has {len(s.y)}.")
+        found["data"] = f"x has {len(s.x)} values but y has {len(s.y)}."
+    return {k: v for k, v in found.items() if v}
+
+
+def check(s: Settings, max_epochs: int = MAX_EPOCHS) -> Settings:
+    """Return `s` if every scalar setting is in range, else raise SettingsError for the first problem."""
+    for field, message in problems(s, max_epochs).items():
+        raise SettingsError(field, message)
     return s
