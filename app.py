@@ -1,7 +1,54 @@
-"""Home page: `streamlit run app.py`."""
+"""Home page of Gradient Descent Lab: `streamlit run app.py`."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
+from core.lessons import LESSONS, lesson
+from ui import charts, nav, runs
+
+st.set_page_config(page_title="Gradient Descent Lab", page_icon=":material/trending_down:", layout="wide")
+nav.menu()
+
 st.title("Gradient Descent Lab")
-st.write("Four PyTorch programs that fit a line by gradient descent, one lesson each.")
+st.markdown(
+    "Four short PyTorch programs fit a line to a handful of points. Each lesson runs one of them on "
+    "data you can edit, with the **real code**, **the math** and **live charts of the same run** side by side — "
+    "and the console prints exactly what the program prints."
+)
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("Gradient descent in three sentences")
+    st.markdown(
+        "1. The **loss** measures how far the line's predictions are from the data: the mean of the squared errors.\n"
+        "2. The **gradient** says which way, and how steeply, the loss rises as each parameter changes; "
+        "PyTorch's autograd computes it for you (backpropagation).\n"
+        "3. **Gradient descent** repeats one small step: move every parameter a little against its gradient, "
+        "by the *learning rate* times the gradient — too small is slow, too large overshoots and blows up."
+    )
+with right:
+    run = runs.run(lesson(1).defaults())
+    st.plotly_chart(charts.landscape_chart(run), key="home_picture", config={"displaylogo": False})
+    st.caption("Lesson 1 at the document's settings: the loss L(w) of each line y = w·x, and the 20 steps "
+               "gradient descent takes down it.")
+
+st.subheader("The lessons")
+cards = st.columns(len(LESSONS))
+for col, les in zip(cards, LESSONS, strict=True):
+    with col.container(border=True, height="stretch"):
+        st.markdown(f"#### {les.number} · {les.title}")
+        st.markdown(les.adds)
+        st.page_link(nav.page_path(les.number), label=f"Open lesson {les.number}", icon=":material/arrow_forward:")
+
+st.subheader("Using it in class")
+st.markdown(
+    "- **Every lesson opens at the document's settings** (seed 0): the console matches the document digit for digit, "
+    "on every machine, every time. *Reset to the lesson's defaults* brings it back after any experiment.\n"
+    "- **One link per lesson**: " + ", ".join(f"`{nav.url_path(les.number)}`" for les in LESSONS) + ".\n"
+    "- **Try, in this order**: raise the learning rate until the run oscillates, then diverges (the verdict gives "
+    "the critical rate for the data); load the *Large x* preset to see why scaling the inputs matters; "
+    "in lesson 3, raise the iterations to watch b crawl towards its optimum.\n"
+    "- **On a projector**: wide layout, big charts; zoom the browser to 125 % for the back row "
+    "(Ctrl/⌘ +). The sidebar can be collapsed with the « button.\n"
+    "- **Take it home**: every lesson shows the complete program for its current settings, with a download button; "
+    "`python -m core 3 --lr 0.03` prints the same run in a terminal."
+)

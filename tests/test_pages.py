@@ -1,0 +1,240 @@
+"""Every page through Streamlit's AppTest: it runs, its widgets are there, and its numbers are core's."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import core
+from core import analysis
+from core.data import presets
+from core.lessons import lesson
+from ui.nav import PAGES, url_path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+LESSONS = (1, 2, 3, 4)
+
+
+def reference(n: int) -> str:
+    return (FIXTURES / f"section{n}.manual_seed0.txt").read_text()
+
+
+def open_page(n: int | None, setup=None) -> AppTest:
+    """Start at the home page (as a visitor does), then go to lesson n; `setup(at)` runs before."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    if n is not None:
+        at.switch_page(PAGES[n])
+        if setup:
+            setup(at)
+        at.run()
+    return at
+
+
+def console(at: AppTest) -> str:
+    """The console view (the code block of the program's output), as the program prints it."""
+    block = next(c.value for c in at.code if c.value.startswith("epoch "))
+    return block.rstrip("\n") + "\n"
+
+
+def _plain(v):
+    """Plotly 7 sends arrays as {"dtype", "bdata"} (base64); turn them back into lists."""
+    if isinstance(v, dict):
+        if set(v) >= {"dtype", "bdata"}:
+            arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+            if "shape" in v:
+                arr = arr.reshape([int(d) for d in str(v["shape"]).split(",")])
+            return arr.tolist()
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [_plain(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+
+
+def trace_names(fig: dict) -> list[str]:
+    return [t.get("name", "") for t in fig["data"]]
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.info] + [e.value for e in at.success]
+    parts += [e.value for e in at.warning] + [e.value for e in at.error]
+    return "\n".join(parts)
+
+
+def test_home_page_links_every_lesson():
+    at = open_page(None)
+    assert at.title[0].value == "Gradient Descent Lab"
+    links = [el.proto.page for el in at.get("page_link")]
+    for n in LESSONS:
+        assert links.count(url_path(n).lstrip("/")) == 2, f"lesson {n}: once in the menu, once on its card"
+    assert len(figures(at)) == 1
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_lesson_at_defaults_prints_the_document(n):
+    at = open_page(n)
+    assert not at.exception
+    assert at.title[0].value.startswith(f"{n} · ")
+    assert console(at) == reference(n)
+    labels = {w.label for w in [*at.number_input, *at.select_slider, *at.radio, *at.button, *at.toggle, *at.slider]}
+    for label in ("Learning rate", "Learning rate (exact)", "Iterations", "Log every", "Seed", "x to predict",
+                  "Reset to the lesson's defaults", "Log scale", "Line after epoch"):
+        assert label in labels, label
+    assert at.select_slider(key=f"l{n}.lr_pick").value == lesson(n).lr
+    # The program shown is the program for these settings.
+    assert any("torch.manual_seed(0)" in c.value for c in at.code)
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_controls_change_the_console_exactly_as_core(n):
+    at = open_page(n)
+    at.number_input(key=f"l{n}.lr").set_value(0.02).run()
+    assert console(at) == core.run_lesson(n, lr=0.02).log_text
+    at.number_input(key=f"l{n}.epochs").set_value(33).run()
+    assert console(at) == core.run_lesson(n, lr=0.02, epochs=33).log_text
+    at.radio(key=f"l{n}.start").set_value("random from the seed").run()
+    at.number_input(key=f"l{n}.seed").set_value(7).run()
+    assert console(at) == core.run_lesson(n, lr=0.02, epochs=33, seed=7, init_w=None).log_text
+    at.select_slider(key=f"l{n}.lr_pick").set_value(0.001).run()
+    assert at.number_input(key=f"l{n}.lr").value == 0.001
+    assert console(at) == core.run_lesson(n, lr=0.001, epochs=33, seed=7, init_w=None).log_text
+    at.button(key=f"l{n}.reset").click().run()
+    assert console(at) == reference(n)
+
+
+def test_fixed_start_and_prediction():
+    at = open_page(3)
+    at.radio(key="l3.start").set_value("fixed values").run()
+    at.number_input(key="l3.init_w").set_value(0.5).run()
+    at.number_input(key="l3.init_b").set_value(-1.0).run()
+    at.number_input(key="l3.predict").set_value(2.5).run()
+    assert console(at) == core.run_lesson(3, init_w=0.5, init_b=-1.0, predict=2.5).log_text
+    assert "f(2.5)" in console(at)
+
+
+@pytest.mark.parametrize("n", (1, 3))
+def test_edited_table_changes_the_results(n):
+    def edit(at):
+        at.session_state[f"l{n}.editor0"] = {
+            "edited_rows": {1: {"y": "5"}}, "added_rows": [{"x": "7", "y": "14.5"}], "deleted_rows": [0],
+        }
+
+    at = open_page(n, edit)
+    assert not at.exception
+    x, y = list(lesson(n).defaults().x[1:]), list(lesson(n).defaults().y[1:])
+    y[0] = 5.0
+    x.append(7.0)
+    y.append(14.5)
+    assert console(at) == core.run_lesson(n, x=x, y=y).log_text
+    fit = figures(at)[1]
+    data = next(t for t in fit["data"] if t["name"] == "data")
+    assert list(data["x"]) == x and list(data["y"]) == y
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_every_chart_has_its_traces(n):
+    at = open_page(n)
+    loss, fit, land = figures(at)
+    run = core.run_lesson(n)
+    assert trace_names(loss)[0].startswith("loss")
+    assert loss["data"][0]["y"] == pytest.approx(run.history["loss"].tolist(), rel=1e-12)
+    assert loss["layout"]["yaxis"]["type"] == "log"
+    assert {"data", "least squares (closed form)"} <= set(trace_names(fit))
+    assert any(name.startswith("line after epoch") for name in trace_names(fit))
+    assert "gradient descent path" in trace_names(land)
+    kinds = {t["type"] for t in land["data"]}
+    assert ("contour" in kinds) == lesson(n).has_bias
+    at.toggle(key=f"l{n}.log_y").set_value(False).run()
+    assert figures(at)[0]["layout"]["yaxis"].get("type", "linear") == "linear"
+
+
+def test_fit_slider_draws_the_line_of_that_epoch():
+    at = open_page(2)
+    at.slider(key="l2.fit_epoch20").set_value(3).run()
+    run = core.run_lesson(2)
+    fit = figures(at)[1]
+    line = next(t for t in fit["data"] if t["name"].startswith("line after epoch 3"))
+    w3 = run.history["w"].iloc[2]
+    assert line["y"][0] == pytest.approx(w3 * line["x"][0])
+
+
+def test_lesson1_shows_autograd_next_to_the_formula():
+    at = open_page(1)
+    text = all_text(at)
+    assert "largest difference over 20 epochs" in text
+    table = at.dataframe[1].value
+    assert list(table["autograd dL/dw"]) == core.run_lesson(1).history["grad_w"].tolist()
+    assert (table["autograd dL/dw"] - table["(2/N)·Σ x(ŷ−y)"]).abs().max() < 1e-4
+
+
+def test_lesson2_shows_step_equals_the_manual_update():
+    at = open_page(2)
+    assert "identical, bit for bit, in all 20 epochs" in all_text(at)
+    manual = core.run_lesson(1, x=lesson(2).defaults().x, y=lesson(2).defaults().y, init_w=0.0)
+    table = at.dataframe[1].value
+    assert list(table["w (w -= lr·grad)"]) == manual.history["w"].tolist()
+    assert list(table["w (optimizer.step())"]) == core.run_lesson(2).history["w"].tolist()
+
+
+def test_lesson3_explains_the_slow_bias_with_the_right_figures():
+    at = open_page(3)
+    text = all_text(at)
+    curv = analysis.curvature(lesson(3).defaults().x, True)
+    assert f"{curv.condition:.1f}" == "88.7"
+    for figure in ("**88.7**", "**44.8277**", "**0.50564**", "**0.0446153**", "0.0441176",
+                   f"b = {core.run_lesson(3).params['b']:.6g}", "b* = 0.0686275"):
+        assert figure in text, figure
+    assert "Still converging" in text
+
+
+def test_lesson4_shows_the_module_and_that_it_equals_lesson3():
+    at = open_page(4)
+    assert any("(lin): Linear(in_features=1, out_features=1, bias=True)" in c.value for c in at.code)
+    assert "identical, bit for bit, in every one of the 100 epochs" in all_text(at)
+    assert console(at) == reference(3)
+
+
+def test_diverging_preset_explains_and_the_safe_rate_fixes_it():
+    at = open_page(2)
+    at.button(key="l2.preset3").click().run()  # "Large x (diverges)"
+    p = presets(2)[3]
+    curv = analysis.curvature(p.x, False)
+    assert at.error, "a diverged run is shown as an error banner"
+    assert "Diverged" in at.error[0].value and f"{curv.lr_critical:.6g}" in at.error[0].value
+    assert console(at) == core.run_lesson(2, x=p.x, y=p.y).log_text
+    at.button(key="l2.safe").click().run()
+    assert at.number_input(key="l2.lr").value == curv.lr_safe
+    assert not at.error
+    assert "Converged" in at.success[0].value
+    at.button(key="l2.preset0").click().run()
+    at.button(key="l2.reset").click().run()
+    assert console(at) == reference(2)
+
+
+def test_results_show_the_closed_form_distance():
+    at = open_page(2)
+    metrics = {m.label: m.value for m in at.metric}
+    run = core.run_lesson(2)
+    opt = analysis.optimum(run.settings.x, run.settings.y, False)
+    assert metrics["final w"] == f"{run.params['w']:.6g}"
+    assert metrics["distance to optimum"] == f"{abs(run.params['w'] - opt.params['w']):.3g}"
+    assert metrics["prediction f(5)"] == f"{run.prediction:.6g}"
+
+
+def test_epoch_log_has_unambiguous_columns():
+    at = open_page(3)
+    log = at.dataframe[-1].value
+    assert list(log.columns) == ["epoch", "loss (before update)", "w (before update)", "dL/dw", "w (after update)",
+                                 "b (before update)", "dL/db", "b (after update)"]
+    assert len(log) == 100

@@ -1,0 +1,1 @@
+"""Streamlit and Plotly: everything the pages share."""

@@ -1,0 +1,59 @@
+"""The editable data table and its presets: cells in, two tuples of floats (or a DataError) out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.data import MAX_POINTS, DataError, parse_table, presets
+from core.lessons import Lesson, number_literal
+
+
+def _key(les: Lesson, name: str) -> str:
+    return f"l{les.number}.{name}"
+
+
+def _as_text(x: tuple[float, ...], y: tuple[float, ...]) -> pd.DataFrame:
+    # Text columns keep exactly what a visitor types, even "1,5" or "abc", so a validation
+    # message can point at it instead of the grid silently dropping it.
+    return pd.DataFrame({"x": [number_literal(v) for v in x], "y": [number_literal(v) for v in y]}, dtype=object)
+
+
+def load(les: Lesson, x: tuple[float, ...], y: tuple[float, ...]) -> None:
+    """Replace the table with these points (a new editor key drops the old edits)."""
+    st.session_state[_key(les, "data")] = _as_text(x, y)
+    st.session_state[_key(les, "data_version")] = st.session_state.get(_key(les, "data_version"), 0) + 1
+
+
+def editor_key(les: Lesson) -> str:
+    """The data editor's widget key now (it changes when a preset is loaded)."""
+    return _key(les, f"editor{st.session_state.get(_key(les, 'data_version'), 0)}")
+
+
+def data_ui(les: Lesson) -> tuple[tuple[float, ...], tuple[float, ...]] | DataError:
+    """Draw the table and the presets; return the points, or the problem with them (also shown)."""
+    if _key(les, "data") not in st.session_state:
+        x, y = presets(les.number)[0].x, presets(les.number)[0].y
+        st.session_state[_key(les, "data")] = _as_text(x, y)
+    st.subheader("Data")
+    edited = st.data_editor(
+        st.session_state[_key(les, "data")], key=editor_key(les), num_rows="dynamic", hide_index=True,
+        width="stretch", height=248,
+        column_config={
+            "x": st.column_config.TextColumn("x", help="Input of each point"),
+            "y": st.column_config.TextColumn("y", help="Target of each point"),
+        },
+    )
+    try:
+        points = parse_table(edited)
+        st.caption(f"{len(points[0])} points. Edit a cell, add a row at the bottom, or select rows to delete them "
+                   f"(at most {MAX_POINTS:,}).")
+    except DataError as e:
+        st.error(e.message, icon=":material/edit:")
+        points = e
+    st.caption("Presets")
+    with st.container(horizontal=True, gap="small"):
+        for i, p in enumerate(presets(les.number)):
+            label = "Reset to the document's data" if i == 0 else p.name
+            st.button(label, key=_key(les, f"preset{i}"), help=p.why, on_click=load, args=(les, p.x, p.y))
+    return points

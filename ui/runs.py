@@ -1,0 +1,51 @@
+"""Runs and comparisons, cached by their settings so a rerun that changes no setting costs nothing."""
+
+from __future__ import annotations
+
+import contextvars
+
+import streamlit as st
+
+from core import insight
+from core.lessons import Progress, Run, train
+from core.settings import Settings
+
+PROGRESS_FROM = 1_000  # epochs; shorter runs finish before a bar would be seen
+
+# Bounded: memory stays flat however many settings visitors try (64 runs of 5,000 epochs ≈ 20 MB).
+_CACHE = {"max_entries": 64, "show_spinner": False}
+
+
+@st.cache_data(**_CACHE)
+def _train(settings: Settings, _progress: Progress | None = None) -> Run:
+    return train(settings, _progress)
+
+
+def run(settings: Settings) -> Run:
+    """The run for these settings; a long one that is not cached yet shows a progress bar."""
+    if settings.epochs < PROGRESS_FROM:
+        return _train(settings)
+    slot = st.empty()
+    # Progress is reported from inside the cached function. Drawing the bar in the context from
+    # before the call keeps Streamlit from recording it as part of the cached result (it would
+    # be replayed, on a later cache hit, onto an element that no longer exists).
+    outside = contextvars.copy_context()
+
+    def report(done: int, total: int) -> None:
+        outside.run(slot.progress, done / total, text=f"Training: epoch {done:,} of {total:,}")
+
+    result = _train(settings, report)
+    slot.empty()
+    return result
+
+
+@st.cache_data(**_CACHE)
+def manual_vs_optimizer(settings: Settings) -> insight.Comparison:
+    """Cached core.insight.manual_vs_optimizer."""
+    return insight.manual_vs_optimizer(settings)
+
+
+@st.cache_data(**_CACHE)
+def class_vs_linear(settings: Settings) -> insight.Comparison:
+    """Cached core.insight.class_vs_linear."""
+    return insight.class_vs_linear(settings)
