@@ -27,7 +27,7 @@ with left:
     )
 with right:
     run = runs.run(lesson(1).defaults())
-    st.plotly_chart(charts.landscape_chart(run), key="home_picture", config={"displaylogo": False})
+    st.plotly_chart(charts.landscape_chart(run), key="home_picture", config={"displaylogo": False}, theme=None)
     st.caption("Lesson 1 at the document's settings: the loss L(w) of each line y = w·x, and the 20 steps "
                "gradient descent takes down it.")
 

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from core.lessons import Run
@@ -127,10 +128,9 @@ def distance(params: dict[str, float], opt: Optimum) -> float | None:
 
 def finite_epochs(run: Run) -> int:
     """How many epochs ran before the loss or a parameter stopped being a finite number."""
-    h = run.history
-    values = torch.tensor(h.drop(columns="epoch").to_numpy(dtype="float64"))
-    bad = (~torch.isfinite(values)).any(dim=1).nonzero()
-    return int(bad[0].item()) if len(bad) else len(h)
+    values = run.history.drop(columns="epoch").to_numpy(dtype="float64")
+    bad = (~np.isfinite(values)).any(axis=1).nonzero()[0]
+    return int(bad[0]) if len(bad) else len(values)
 
 
 def _fmt(v: float) -> str:
@@ -150,7 +150,8 @@ def verdict(run: Run) -> Verdict:
     ok = finite_epochs(run)
     if ok < n:
         why = rate if s.lr > curv.lr_critical else "The numbers grew beyond what float32 can hold."
-        return Verdict("diverged", ok + 1, f"The loss overflowed at epoch {ok + 1}. {why}")
+        return Verdict("diverged", ok + 1, f"The numbers overflowed float32 at epoch {ok + 1}, after {ok:,} finite "
+                       f"epochs of {n:,}; the charts stop there. {why}")
 
     loss = [*h["loss"].tolist(), run.final_loss]
     tail = max(3, n // 10)

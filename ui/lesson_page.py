@@ -113,15 +113,15 @@ def _charts(les: Lesson, run: Run) -> None:
         head, toggle = st.columns([2, 1], vertical_alignment="bottom")
         head.subheader("Loss per epoch")
         log_y = toggle.toggle("Log scale", value=True, key=k("log_y"))
-        st.plotly_chart(charts.loss_chart(run, log_y=log_y), key=k("loss_chart"), config=PLOTLY_CONFIG)
+        st.plotly_chart(charts.loss_chart(run, log_y=log_y), key=k("loss_chart"), config=PLOTLY_CONFIG, theme=None)
     with right:
         st.subheader("The fit")
         epochs = len(run.history)
         epoch = st.slider("Line after epoch", 0, epochs, epochs, key=k(f"fit_epoch{epochs}"),
                           help="0 is the starting line; move to watch the line settle.")
-        st.plotly_chart(charts.fit_chart(run, epoch), key=k("fit_chart"), config=PLOTLY_CONFIG)
+        st.plotly_chart(charts.fit_chart(run, epoch), key=k("fit_chart"), config=PLOTLY_CONFIG, theme=None)
     st.subheader("The loss landscape and the path gradient descent took")
-    st.plotly_chart(charts.landscape_chart(run), key=k("landscape_chart"), config=PLOTLY_CONFIG)
+    st.plotly_chart(charts.landscape_chart(run), key=k("landscape_chart"), config=PLOTLY_CONFIG, theme=None)
 
 
 def _console_and_code(les: Lesson, run: Run) -> None:
