@@ -24,7 +24,7 @@ def render_lesson(number: int) -> None:
     """Draw lesson `number`'s page."""
     les = lesson(number)
     st.set_page_config(page_title=f"{les.number} · {les.title} — Gradient Descent Lab",
-                       page_icon=":material/trending_down:", layout="wide")
+                       page_icon="assets/icon.png", layout="wide")
     nav.menu()
     values = controls.controls_ui(les)
     st.title(f"{les.number} · {les.title}")
