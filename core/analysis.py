@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from core.lessons import Run
+from core.settings import MAX_LR
 
 CONVERGED_TOL = 1e-4  # converged: every parameter within 1e-4 * (1 + |optimum|) of the optimum
 
@@ -48,8 +49,8 @@ class Curvature:
     @property
     def lr_safe(self) -> float:
         """The fastest fixed rate rounded down to two significant digits: stable, and quick."""
-        if not math.isfinite(self.lr_fastest):
-            return 0.1
+        if not math.isfinite(self.lr_fastest) or self.lr_fastest >= MAX_LR:
+            return MAX_LR if math.isfinite(self.lr_fastest) else 0.1
         exponent = math.floor(math.log10(self.lr_fastest)) - 1
         return float(f"{math.floor(self.lr_fastest / 10**exponent)}e{exponent}")  # 0.036, not 0.036000000000000004
 
@@ -165,9 +166,13 @@ def verdict(run: Run) -> Verdict:
 
     names = list(run.params)
     if opt.params is None:
+        # loss[k] is the loss after epoch k's update (k = 1..n): judge the loss, as no point is "the" optimum.
+        close = [v - opt.loss <= 1e-6 * (1 + opt.loss) for v in loss[1:]]
+        if close[-1]:
+            at = len(close) - close[::-1].index(False) + 1 if False in close else 1
+            return Verdict("converged", at,
+                           f"From epoch {at} on the loss is at its minimum {_fmt(opt.loss)}. {opt.note}")
         gap = run.final_loss - opt.loss
-        if gap <= 1e-6 * (1 + opt.loss):
-            return Verdict("converged", n, f"The loss reached its minimum {_fmt(opt.loss)}. {opt.note}")
         return Verdict("still converging", None, f"The loss is still {_fmt(gap)} above its minimum. {opt.note}")
 
     err = torch.tensor(h[names].to_numpy(dtype="float64")) - _t([opt.params[k] for k in names])

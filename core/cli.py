@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from core import analysis
 from core.data import DataError, parse_list
-from core.lessons import LESSONS
+from core.lessons import LESSONS, lesson
 from core.settings import MAX_EPOCHS, SettingsError
 
 EXIT_USAGE = 2
@@ -51,14 +51,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         args = _parser().parse_args(argv)
+        les = lesson(args.lesson)
         given = {k: v for k, v in vars(args).items() if v is not None and k != "lesson"}
         for column in ("x", "y"):
             if column in given:
                 given[column] = parse_list(given[column])
-        run = run_lesson(args.lesson, **given)
+        run = run_lesson(les.number, **given)
+    except SystemExit as e:  # --help: argparse has printed it
+        return int(e.code or 0)
     except _UsageError as e:
         return _fail(str(e))
-    except KeyError as e:
+    except KeyError as e:  # only lesson() raises it before the run starts
         return _fail(e.args[0])
     except (DataError, SettingsError) as e:
         return _fail(e.message)

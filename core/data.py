@@ -75,7 +75,8 @@ def _is_blank(v: object) -> bool:
         return True
     if isinstance(v, str):
         return v.strip() == ""
-    return False
+    # A numeric table (and the data editor) has no other way to say "empty" than NaN.
+    return isinstance(v, float) and math.isnan(v)
 
 
 def _number(v: object, row: int, column: str) -> float:
@@ -86,7 +87,10 @@ def _number(v: object, row: int, column: str) -> float:
     if isinstance(v, bool):
         raise DataError(f"{where}: {v!r} is not a number.", row, column)
     if isinstance(v, numbers.Real):
-        value = float(v)
+        try:
+            value = float(v)
+        except OverflowError:  # a Python int beyond float's range
+            raise DataError(f"{where} is too large: use a value between -1e6 and 1e6.", row, column) from None
     elif isinstance(v, str):
         try:
             value = float(v.strip())
@@ -96,7 +100,7 @@ def _number(v: object, row: int, column: str) -> float:
     else:
         raise DataError(f"{where}: {type(v).__name__} is not a number.", row, column)
     if math.isnan(value):
-        raise DataError(f"{where} is empty or NaN: type a number.", row, column)
+        raise DataError(f"{where} is NaN (not a number): type a number.", row, column)
     if math.isinf(value):
         raise DataError(f"{where} is infinite: use a value between -1e6 and 1e6.", row, column)
     if abs(value) > MAX_ABS_VALUE:

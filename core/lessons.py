@@ -92,7 +92,10 @@ class _Tape:
 
 def number_literal(v: float) -> str:
     """A number as the document writes it: 5 rather than 5.0, and exact (repr) otherwise."""
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+    v = float(v)
+    if v == 0 and math.copysign(1, v) < 0:
+        return "-0.0"  # "0" would read back as +0.0 and flip the sign of what it multiplies
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def _generator(seed: int) -> torch.Generator:

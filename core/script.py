@@ -151,8 +151,7 @@ def _literal(v: float) -> str:
     v = float(v)  # only numbers reach the code, whatever type came in
     if not math.isfinite(v):
         raise ValueError(f"cannot write {v} into the script: values must be finite")
-    # number_literal writes -0.0 as 0, which would flip the sign of a zero product.
-    return "-0.0" if v == 0 and math.copysign(1.0, v) < 0 else number_literal(v)
+    return number_literal(v)
 
 
 def _tensor(name: str, items: list[str]) -> str:
@@ -217,7 +216,7 @@ def script(s: Settings) -> str:
         "seed": str(operator.index(s.seed)),
         "start": _start(s, les.params),
         "predict": _literal(s.predict),
-        "predict_text": number_literal(float(s.predict)),  # the text core prints, which writes -0.0 as 0
+        "predict_text": number_literal(float(s.predict)),  # the text core prints
         "X": _data("X", s.x, columns=les.has_bias),
         "Y": _data("Y", s.y, columns=les.has_bias),
     }

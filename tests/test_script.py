@@ -143,9 +143,9 @@ def test_the_initial_weights_are_the_documents_or_the_fixed_ones():
 
 def test_negative_zero_keeps_its_sign_in_the_code_and_core_text_in_the_output():
     code = script(_case(1, predict=-0.0))
-    # core prints "input 0" but multiplies by -0.0, which gives -0.0 for a positive w.
-    assert code.endswith('print(f"The prediction of input 0 is {-0.0 * w.item()}")\n')
-    assert script(CASES["l2-seed42-predict-minus-zero"]).endswith('f(0) = %f" % forward(-0.0, w))\n')
+    # -0.0 is written as -0.0 (not 0) in the text and in the code: it multiplies to -0.0.
+    assert code.endswith('print(f"The prediction of input -0.0 is {-0.0 * w.item()}")\n')
+    assert script(CASES["l2-seed42-predict-minus-zero"]).endswith('f(-0.0) = %f" % forward(-0.0, w))\n')
 
 
 def test_the_documents_spelling_is_fixed_but_not_its_names():
