@@ -27,18 +27,23 @@ _CODE = {
 
 
 def math_ui(les: Lesson) -> None:
-    """The model, loss, gradient(s) and update for this lesson, and where each is in the code."""
+    """The model, loss, gradient(s) and update for this lesson in one row, and where each is in the code."""
     st.subheader("The math")
-    if les.has_bias:
-        st.latex(r"\hat y_i = w\,x_i + b \qquad " + _LOSS)
-        st.latex(_GRAD_W + r"\qquad " + _GRAD_B)
-        st.latex(r"w \leftarrow w - \eta\,\frac{\partial L}{\partial w} \qquad "
-                 r"b \leftarrow b - \eta\,\frac{\partial L}{\partial b}")
-    else:
-        st.latex(r"\hat y_i = w\,x_i \qquad " + _LOSS)
-        st.latex(_GRAD_W)
-        st.latex(r"w \leftarrow w - \eta\,\frac{\partial L}{\partial w}")
-    st.caption(f"η is the learning rate. {_CODE[les.number]}")
+    bias = les.has_bias
+    parts = {
+        "model": [r"\hat y_i = w\,x_i + b" if bias else r"\hat y_i = w\,x_i"],
+        "loss (PyTorch's MSE: no ½)": [_LOSS],
+        "gradient": [_GRAD_W, _GRAD_B] if bias else [_GRAD_W],
+        "update (η = learning rate)": [r"w \leftarrow w - \eta\,\frac{\partial L}{\partial w}"]
+        + ([r"b \leftarrow b - \eta\,\frac{\partial L}{\partial b}"] if bias else []),
+    }
+    # One row, so the charts stay near the top of the screen on a projector.
+    for col, (label, formulas) in zip(st.columns([2, 3, 3, 2]), parts.items(), strict=True):
+        with col:
+            st.caption(label)
+            for formula in formulas:
+                st.latex(formula)
+    st.caption(_CODE[les.number])
 
 
 def _g(v: float) -> str:

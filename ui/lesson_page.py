@@ -30,19 +30,20 @@ def render_lesson(number: int) -> None:
     st.title(f"{les.number} · {les.title}")
     st.markdown(f"**What this lesson adds:** {les.adds}")
 
-    math_col, data_col = st.columns([3, 2], gap="large")
+    explain.math_ui(les)
+
+    data_col, results_col = st.columns([2, 3], gap="large")
     with data_col:
         points = data_ui(les)
-    with math_col:
-        explain.math_ui(les)
-
     settings = _settings(les, values, points)
-    if settings is None:
-        st.info("Fix the input marked in red to see the run. Everything else on the page still works.",
-                icon=":material/arrow_back:")
-        return
-    result = runs.run(settings)
-    _results(les, result)
+    with results_col:
+        if settings is None:
+            st.subheader("Results")
+            st.info("Fix the input marked in red to see the run. Everything else on the page still works.",
+                    icon=":material/edit:")
+            return
+        result = runs.run(settings)
+        _results(les, result)
     _charts(les, result)
     explain.point_ui(les, result)
     _console_and_code(les, result)
@@ -81,15 +82,20 @@ def _results(les: Lesson, run: Run) -> None:
         right.button(f"Use a safe rate: {curv.lr_safe:g}", key=controls.key(les, "safe"), type="primary",
                      on_click=controls.set_lr, args=(les, curv.lr_safe), width="stretch")
     finite = analysis.finite_epochs(run) == len(run.history)
-    cols = st.columns(5 if s.has_bias else 4)
-    cols[0].metric("final w", _num(run.params["w"]), help=_opt_help(opt, "w"))
-    if s.has_bias:
-        cols[1].metric("final b", _num(run.params["b"]), help=_opt_help(opt, "b"))
-    cols[-3].metric("final loss", _num(run.final_loss), help=f"Minimum possible (closed form): {opt.loss:.6g}")
-    cols[-2].metric(f"prediction f({_num(s.predict)})", _num(run.prediction))
     d = analysis.distance(run.params, opt) if finite else None
-    cols[-1].metric("distance to optimum", "—" if d is None else f"{d:.3g}",
-                    help="‖parameters − closed-form least-squares optimum‖. " + (opt.note or _opt_text(opt)))
+    metrics = [("final w", _num(run.params["w"]), _opt_help(opt, "w"))]
+    if s.has_bias:
+        metrics.append(("final b", _num(run.params["b"]), _opt_help(opt, "b")))
+    metrics += [
+        ("final loss", _num(run.final_loss), f"Minimum possible (closed form): {opt.loss:.6g}"),
+        (f"prediction f({_num(s.predict)})", _num(run.prediction), None),
+        ("distance to optimum", "—" if d is None else f"{d:.3g}",
+         "‖parameters − closed-form least-squares optimum‖. " + (opt.note or _opt_text(opt))),
+    ]
+    # Three to a row: the results share the width with the data table.
+    for row in range(0, len(metrics), 3):
+        for col, (label, value, why) in zip(st.columns(3), metrics[row:row + 3], strict=False):
+            col.metric(label, value, help=why)
 
 
 def _num(v: float) -> str:
