@@ -15,6 +15,15 @@ st.markdown(
     "and the console prints exactly what the program prints."
 )
 
+st.subheader("The lessons")
+cards = st.columns(len(LESSONS))
+for col, les in zip(cards, LESSONS, strict=True):
+    with col.container(border=True, height="stretch"):
+        st.markdown(f"#### {les.number} · {les.title}")
+        st.markdown(les.adds)
+        st.page_link(nav.page_path(les.number), label=f"Open lesson {les.number}", icon=":material/arrow_forward:")
+
+
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.subheader("Gradient descent in three sentences")
@@ -31,19 +40,12 @@ with right:
     st.caption("Lesson 1 at the document's settings: the loss L(w) of each line y = w·x, and the 20 steps "
                "gradient descent takes down it.")
 
-st.subheader("The lessons")
-cards = st.columns(len(LESSONS))
-for col, les in zip(cards, LESSONS, strict=True):
-    with col.container(border=True, height="stretch"):
-        st.markdown(f"#### {les.number} · {les.title}")
-        st.markdown(les.adds)
-        st.page_link(nav.page_path(les.number), label=f"Open lesson {les.number}", icon=":material/arrow_forward:")
-
 st.subheader("Using it in class")
 st.markdown(
     "- **Every lesson opens at the document's settings** (seed 0): the console matches the document digit for digit, "
     "on every machine, every time. *Reset to the lesson's defaults* brings it back after any experiment.\n"
-    "- **One link per lesson**: " + ", ".join(f"`{nav.url_path(les.number)}`" for les in LESSONS) + ".\n"
+    "- **One link per lesson**: "
+    + ", ".join(f"[{nav.url_path(les.number)}]({nav.url_path(les.number).lstrip('/')})" for les in LESSONS) + ".\n"
     "- **Try, in this order**: raise the learning rate until the run oscillates, then diverges (the verdict gives "
     "the critical rate for the data); load the *Large x* preset to see why scaling the inputs matters; "
     "in lesson 3, raise the iterations to watch b crawl towards its optimum.\n"

@@ -183,10 +183,11 @@ def test_landscape_of_w_is_the_loss_curve_with_the_path_on_it(n):
     s = run.settings
     opt = _optimum(run)
     fig = charts.landscape_chart(run)
-    assert _kinds(fig) == [("loss L(w)", "scatter"), ("gradient descent path", "scatter"),
-                           ("start (epoch 0)", "scatter"), ("end (epoch 20)", "scatter"),
-                           ("minimum (closed form)", "scatter")]
-    curve, path, start, end, minimum = fig.data
+    # The optimum is drawn before the path so that an end marker right on it stays visible.
+    assert _kinds(fig) == [("loss L(w)", "scatter"), ("minimum (closed form)", "scatter"),
+                           ("gradient descent path", "scatter"), ("start (epoch 0)", "scatter"),
+                           ("end (epoch 20)", "scatter")]
+    curve, minimum, path, start, end = fig.data
     assert list(curve.y) == landscape.loss_curve(s.x, s.y, list(curve.x))
     assert list(path.x) == [run.initial["w"], *run.history["w"]]
     assert list(path.customdata) == list(range(21))
@@ -203,10 +204,10 @@ def test_landscape_of_w_and_b_is_contours_with_the_path_across_them(n):
     s = run.settings
     opt = _optimum(run)
     fig = charts.landscape_chart(run)
-    assert _kinds(fig) == [("loss L(w, b)", "contour"), ("gradient descent path", "scatter"),
-                           ("start (epoch 0)", "scatter"), ("end (epoch 100)", "scatter"),
-                           ("minimum (closed form)", "scatter")]
-    contour, path, start, end, minimum = fig.data
+    assert _kinds(fig) == [("loss L(w, b)", "contour"), ("minimum (closed form)", "scatter"),
+                           ("gradient descent path", "scatter"), ("start (epoch 0)", "scatter"),
+                           ("end (epoch 100)", "scatter")]
+    contour, minimum, path, start, end = fig.data
     assert list(path.x) == [run.initial["w"], *run.history["w"]]
     assert list(path.y) == [run.initial["b"], *run.history["b"]]
     assert (start.x[0], start.y[0]) == (run.initial["w"], run.initial["b"])

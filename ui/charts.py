@@ -34,7 +34,7 @@ COLOR = {
 }
 # Light where the loss is low, so the path and the optimum stand out where the path spends its time.
 _LANDSCAPE_SCALE = [[0.0, "#FFFFFF"], [1.0, "#8F8F8F"]]
-_PATH_LINE = "rgba(0, 114, 178, 0.55)"  # the model's colour, see-through
+_PATH_LINE = "rgba(0, 114, 178, 0.85)"  # the model's colour, a little see-through where a zigzag overlaps
 _OPTIMUM_LINE = {"color": COLOR["optimum"], "width": 3, "dash": "dash"}
 _OUTLINE = {"color": "white", "width": 1}  # keeps a marker visible on a line or a contour of its colour
 _STAR = {"color": COLOR["optimum"], "size": 18, "symbol": "star", "line": _OUTLINE}
@@ -147,7 +147,8 @@ def loss_chart(run: Run, log_y: bool = True) -> go.Figure:
                    mode="lines", line=_OPTIMUM_LINE, hoverinfo="skip"),
     ]
     xaxis = {"dtick": 1} if len(run.history) <= 10 else {}  # whole epochs only, never a tick at 1.5
-    yaxis = {"type": "log", "exponentformat": "power"} if log_y else {}
+    # Decades only: plotly's in-between labels ("2", "5" beside 10^k) read as 2 and 5, not 0.2 and 0.5.
+    yaxis = {"type": "log", "exponentformat": "power", "dtick": 1} if log_y else {}
     more = _overflow_marker(n_finite + 1) if n_finite < len(run.history) else {}
     return go.Figure(traces, layout=_layout("epoch", "loss (MSE, before update)", xaxis=xaxis, yaxis=yaxis, **more))
 
@@ -237,7 +238,7 @@ def _path_traces(xs: np.ndarray, ys: np.ndarray, epochs: np.ndarray, hover: str,
     return [
         # A thin see-through line: where a zigzag crosses itself thousands of times it darkens, not blots.
         go.Scatter(x=xs, y=ys, customdata=epochs, name="gradient descent path", mode="lines+markers",
-                   line={"color": _PATH_LINE, "width": 1.5}, marker={"color": COLOR["model"], "size": 6},
+                   line={"color": _PATH_LINE, "width": 2.5}, marker={"color": COLOR["model"], "size": 7},
                    hovertemplate=hover),
         go.Scatter(x=xs[:1], y=ys[:1], name="start (epoch 0)", mode="markers", marker=_START, hoverinfo="skip"),
         go.Scatter(x=xs[-1:], y=ys[-1:], name=f"end (epoch {epochs[-1]}{end_note})", mode="markers",
@@ -263,9 +264,10 @@ def _landscape_curve(run: Run) -> go.Figure:
                             "epoch %{customdata}<br>w = %{x:.6g}<br>L(w) = %{y:.6g}<extra></extra>",
                             _finite_note(int(epochs[-1]), len(run.history)))]
     if w_star is not None:
-        traces.append(go.Scatter(x=[w_star], y=[opt.loss], name="minimum (closed form)",
-                                 mode="markers", marker=_STAR,
-                                 hovertemplate="w* = %{x:.6g}<br>L = %{y:.6g}<extra>closed form</extra>"))
+        # Before the path: a run that ends on the optimum must still show its end marker on top.
+        traces.insert(1, go.Scatter(x=[w_star], y=[opt.loss], name="minimum (closed form)",
+                                    mode="markers", marker=_STAR,
+                                    hovertemplate="w* = %{x:.6g}<br>L = %{y:.6g}<extra>closed form</extra>"))
     return go.Figure(traces, layout=_layout("w", "loss L(w) (MSE)"))
 
 
@@ -310,9 +312,9 @@ def _landscape_contours(run: Run) -> go.Figure:
                             "epoch %{customdata}<br>w = %{x:.6g}<br>b = %{y:.6g}<extra></extra>",
                             _finite_note(int(epochs[-1]), len(run.history)))]
     if opt.params is not None:
-        traces.append(go.Scatter(x=[star["w"]], y=[star["b"]], mode="markers", marker=_STAR,
-                                 name="minimum (closed form)",
-                                 hovertemplate="w* = %{x:.6g}<br>b* = %{y:.6g}<extra>closed form</extra>"))
+        traces.insert(1, go.Scatter(x=[star["w"]], y=[star["b"]], mode="markers", marker=_STAR,
+                                    name="minimum (closed form)",
+                                    hovertemplate="w* = %{x:.6g}<br>b* = %{y:.6g}<extra>closed form</extra>"))
     axis = {"showgrid": False, "zeroline": False}  # the contours are the grid here
     return go.Figure(traces, layout=_layout("w", "b", xaxis={"range": [ws[0], ws[-1]], **axis},
                                             yaxis={"range": [bs[0], bs[-1]], **axis}))

@@ -43,7 +43,7 @@ def math_ui(les: Lesson) -> None:
             st.caption(label)
             for formula in formulas:
                 st.latex(formula)
-    st.caption(_CODE[les.number])
+    st.markdown(_CODE[les.number])  # body size, not a caption: it has to read on a projector
 
 
 def _g(v: float) -> str:
@@ -109,7 +109,7 @@ def _module_is_linear(run: Run) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("`print(model)`")
-        st.code(structure, language=None)
+        st.code(structure, language=None, wrap_lines=True)
     with right:
         st.markdown("`model.named_parameters()` after training")
         st.dataframe({"name": [n for n, _, _ in named], "shape": [str(tuple(s)) for _, s, _ in named],

@@ -138,9 +138,10 @@ def _console_and_code(les: Lesson, run: Run) -> None:
     st.subheader("The program")
     code = script(run.settings)
     with st.expander(f"lesson{les.number}.py — the document's program with these settings", expanded=True):
-        st.code(code, language="python", line_numbers=True)
+        st.code(code, language="python", line_numbers=True, wrap_lines=True)
     st.download_button("Download the program", code, file_name=f"lesson{les.number}.py",
-                       mime="text/x-python", key=controls.key(les, "dl_code"), icon=":material/download:")
+                       mime="text/x-python", key=controls.key(les, "dl_code"), icon=":material/download:",
+                       on_click="ignore")
 
 
 # Unambiguous names: the document logs the loss before an epoch's update and w after it.
@@ -159,4 +160,4 @@ def _epoch_log(les: Lesson, run: Run) -> None:
     table = log_table(run)
     st.dataframe(table, hide_index=True, height=300, width="stretch")
     st.download_button("Download the log as CSV", table.to_csv(index=False), file_name=f"lesson{les.number}_log.csv",
-                       mime="text/csv", key=controls.key(les, "dl_csv"), icon=":material/download:")
+                       mime="text/csv", key=controls.key(les, "dl_csv"), icon=":material/download:", on_click="ignore")
