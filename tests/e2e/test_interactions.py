@@ -1,0 +1,169 @@
+"""What a student does on a lesson page, in the browser: type a rate, edit the data, break it, fix it,
+take the log and the program home. Every number is checked against `core`, which the unit tests
+check against the document.
+
+One visitor per lesson (a module-scoped page, so the page loads once per lesson); each test starts
+from the lesson's defaults, resetting with the page's own buttons if an earlier test left it elsewhere.
+Every lesson gets the typed rate and the downloads (its console and program differ); the table edit
+and the diverging preset each run on one lesson without a bias and one with (the renderer is shared).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import CLICK_MS, LESSON_PATH, reference
+
+import core
+from core import analysis
+from core.data import presets
+from core.lessons import lesson
+
+pytestmark = pytest.mark.e2e
+
+LESSONS = (1, 2, 3, 4)
+LR = 0.02  # not any lesson's default, and stable for every lesson's data
+
+
+def lesson_id(n: int) -> str:
+    return f"lesson{n}"
+
+
+def lines(text: str) -> str:
+    """A log as the console view shows it: its lines, ending with one newline."""
+    return text.rstrip("\n") + "\n"
+
+
+def trace(charts: list, prefix: str) -> dict:
+    """The one trace, across all charts, whose name starts with `prefix`."""
+    found = [t for chart in charts for t in chart if (t["name"] or "").startswith(prefix)]
+    assert len(found) == 1, f"{len(found)} traces named {prefix}…: {[t['name'] for c in charts for t in c]}"
+    return found[0]
+
+
+def verdict(app) -> str:
+    banners = [a for a in app.alerts() if re.search(r"Converged|Still converging|Oscillating|Diverged", a)]
+    assert len(banners) == 1, app.alerts()
+    return banners[0]
+
+
+@pytest.fixture(scope="module")
+def lesson_page(app_factory, server):
+    """lesson_page(n): the visitor on lesson n, one lesson at a time (conftest runs each lesson's tests
+    together, so each lesson's page loads once)."""
+    current: dict = {}
+
+    def get(n: int):
+        if n not in current:
+            for app in current.values():
+                app.close()
+            current.clear()
+            current[n] = app_factory(server.url)
+            current[n].goto(LESSON_PATH[n])
+        return current[n]
+
+    yield get
+    for app in current.values():
+        app.close()
+
+
+@pytest.fixture
+def at_defaults(lesson_page, n):
+    """Lesson n's page at the document's data and settings (reset with its buttons if needed)."""
+    app = lesson_page(n)
+    if app.console() != reference(n):
+        app.click("Reset to the document's data")
+        app.click("Reset to the lesson's defaults")
+    assert app.console() == reference(n)
+    yield app
+    assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
+
+
+@pytest.mark.parametrize("n", LESSONS, ids=lesson_id)
+def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
+    app = at_defaults
+    before = app.snapshot_charts()
+    app.set_number("Learning rate (exact)", f"{LR}")
+    after = app.wait_charts_change()
+    run = core.run_lesson(n, lr=LR)
+    assert app.console() == lines(run.log_text)
+    assert trace(after, "loss (before")["customdata"] == pytest.approx(run.history["loss"].tolist(), rel=1e-12)
+    assert trace(after, "line after epoch") != trace(before, "line after epoch")
+    assert trace(after, "gradient descent path") != trace(before, "gradient descent path")
+
+    app.click("Reset to the lesson's defaults")
+    assert app.console() == reference(n)
+    assert app.page.get_by_label("Learning rate (exact)", exact=True).input_value() == f"{lesson(n).lr:g}"
+
+
+@pytest.mark.parametrize("n", [1, 3], ids=lesson_id)  # w·x, and w·x + b
+def test_edited_cell_moves_the_data_points(n, at_defaults):
+    app = at_defaults
+    x, y = list(lesson(n).defaults().x), list(lesson(n).defaults().y)
+    assert y[1] == 4
+    y[1] = 5.0
+    app.snapshot_charts()
+    app.edit_cell(row=1, column=1, value="5")
+    after = app.wait_charts_change()
+    points = trace(after, "data")
+    assert (points["x"], points["y"]) == (x, y)
+    assert app.console() == lines(core.run_lesson(n, x=x, y=y).log_text)
+
+    app.snapshot_charts()
+    app.click("Reset to the document's data")
+    points = trace(app.wait_charts_change(), "data")
+    assert (points["x"], points["y"]) == (list(lesson(n).defaults().x), list(lesson(n).defaults().y))
+    assert app.console() == reference(n)
+
+
+@pytest.mark.parametrize("n", [2, 4], ids=lesson_id)  # w·x, and w·x + b
+def test_diverging_preset_then_the_safe_rate(n, at_defaults):
+    app = at_defaults
+    large = presets(n)[3]
+    assert large.name == "Large x (diverges)"
+    curv = analysis.curvature(large.x, lesson(n).has_bias)
+
+    app.click(large.name)
+    banner = verdict(app)
+    assert "Diverged" in banner and f"{curv.lr_critical:.6g}" in banner, banner
+    assert app.console() == lines(core.run_lesson(n, x=large.x, y=large.y).log_text)
+
+    app.act(lambda: app.button(re.compile(r"^Use a safe rate")).click(timeout=CLICK_MS))
+    assert "Diverged" not in verdict(app)
+    assert app.page.get_by_label("Learning rate (exact)", exact=True).input_value() == f"{curv.lr_safe:g}"
+    assert app.console() == lines(core.run_lesson(n, x=large.x, y=large.y, lr=curv.lr_safe).log_text)
+
+    app.click("Reset to the document's data")
+    app.click("Reset to the lesson's defaults")
+    assert app.console() == reference(n)
+
+
+def _log_columns(has_bias: bool) -> list[str]:
+    cols = ["epoch", "loss (before update)", "w (before update)", "dL/dw", "w (after update)"]
+    return cols + (["b (before update)", "dL/db", "b (after update)"] if has_bias else [])
+
+
+@pytest.mark.parametrize("n", LESSONS, ids=lesson_id)
+def test_downloads_are_the_run_and_its_program(n, at_defaults, tmp_path):
+    app = at_defaults
+    program = app.download("Download the program", tmp_path)
+    assert program.name == f"lesson{n}.py"
+    # Runs while the CSV is checked: importing torch takes a few seconds.
+    proc = subprocess.Popen([sys.executable, program.name], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+    csv = app.download("Download the log as CSV", tmp_path)
+    assert csv.name == f"lesson{n}_log.csv"
+    got = pd.read_csv(csv)  # pandas 3 reads floats round-trip exactly by default
+    history = core.run_lesson(n).history
+    names = ["epoch", "loss", "w_before", "grad_w", "w"] + (["b_before", "grad_b", "b"] if lesson(n).has_bias else [])
+    expected = history[names].set_axis(_log_columns(lesson(n).has_bias), axis=1)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=True)
+
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert out == app.console() == reference(n)
