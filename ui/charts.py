@@ -48,11 +48,18 @@ _CONTOUR_DEPTH = 1e-5  # the contours reach this fraction of the grid's loss ran
 
 # ---- shared pieces --------------------------------------------------------------------------
 
+# plotly_white's look, written out: naming the stock template makes plotly deep-copy and validate
+# all of it for every figure (~18 ms each, most of a rerun's budget); this takes 0.5 ms.
+_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
+         "ticks": "", "title": {"standoff": 15}}
+_TEMPLATE = {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
+                        "hovermode": "closest", "hoverlabel": {"align": "left"}, "xaxis": _AXIS, "yaxis": _AXIS}}
+
 
 def _layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
     """The house style: big type for a projector, the legend above the plot where it covers no data."""
     return {
-        "template": "plotly_white", "height": HEIGHT, "font": {"size": 16}, "hoverlabel": {"font_size": 15},
+        "template": _TEMPLATE, "height": HEIGHT, "font": {"size": 16}, "hoverlabel": {"font_size": 15},
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         "xaxis": {"title": {"text": x_title}, "automargin": True, **(xaxis or {})},
