@@ -104,7 +104,7 @@ def _number(v: object, row: int, column: str) -> float:
     if math.isinf(value):
         raise DataError(f"{where} is infinite: use a value between -1e6 and 1e6.", row, column)
     if abs(value) > MAX_ABS_VALUE:
-        raise DataError(f"{where} is {value:g}: use a value between -1e6 and 1e6.", row, column)
+        raise DataError(f"{where} is {value:.15g}: use a value between -1e6 and 1e6.", row, column)
     return value
 
 

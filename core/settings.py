@@ -50,7 +50,7 @@ def _finite(value: float, label: str) -> str | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         return f"{label} must be a finite number, got {value}."
     if abs(value) > MAX_ABS_VALUE:
-        return f"{label} must be between -1e6 and 1e6, got {value:g}."
+        return f"{label} must be between -1e6 and 1e6, got {value:.15g}."  # 1000001, not 1e+06
     return None
 
 

@@ -311,7 +311,8 @@ def _landscape_contours(run: Run) -> go.Figure:
     contours, colorbar = _contour_levels(z)
 
     epochs = _drawn(len(path["w"]))
-    traces = [go.Contour(x=np.array(ws), y=np.array(bs), z=z, text=np.array([[_g(v) for v in row] for row in surface]),
+    # text as a list, not an object array: orjson (plotly's JSON engine) leaks object arrays it rejects.
+    traces = [go.Contour(x=np.array(ws), y=np.array(bs), z=z, text=[[_g(v) for v in row] for row in surface],
                          name="loss L(w, b)", showlegend=False, colorscale=_LANDSCAPE_SCALE, colorbar=colorbar,
                          contours=contours, line={"width": 0.5, "color": "rgba(0, 0, 0, 0.3)"},
                          hovertemplate="w = %{x:.4g}<br>b = %{y:.4g}<br>L = %{text}<extra></extra>"),

@@ -73,6 +73,9 @@ def controls_ui(les: Lesson) -> Values:
     slots: dict = {}
     with st.sidebar:
         st.subheader("Settings")
+        # First, not last: on a 768-pixel screen the end of the sidebar is below the fold.
+        st.button("Reset to the lesson's defaults", key=k("reset"), on_click=reset, args=(les,),
+                  width="stretch", icon=":material/restart_alt:")
         # The exact value joins the log-spaced choices, so the slider always shows the rate in use.
         options = sorted({*LR_CHOICES, st.session_state[k("lr_pick")]})
         st.select_slider("Learning rate", options=options, key=k("lr_pick"), format_func=lambda v: f"{v:g}",
@@ -107,8 +110,6 @@ def controls_ui(les: Lesson) -> Values:
         st.number_input("x to predict", key=k("predict"), step=1.0, format="%g",
                         help="The program ends by printing the model's prediction for this x.")
         slots["predict"] = st.empty()
-        st.button("Reset to the lesson's defaults", key=k("reset"), on_click=reset, args=(les,),
-                  width="stretch")
     ss = st.session_state
     return Values(lr=ss[k("lr")], epochs=ss[k("epochs")], log_every=ss[k("log_every")], seed=ss[k("seed")],
                   init_w=init_w, init_b=init_b, predict=ss[k("predict")], slots=slots)

@@ -88,6 +88,15 @@ def _ill_conditioned(run: Run) -> None:
         st.markdown(opt.note)
         return
     lo, hi = curv.eigenvalues
+    if analysis.finite_epochs(run) < len(run.history):
+        st.markdown(
+            f"This run diverged, so b never got the chance. The loss is a bowl whose steepest direction has "
+            f"curvature λmax = **{_g(hi)}**: each step multiplies the error along it by |1 − η·λmax| = "
+            f"**{abs(1 - s.lr * hi):.4g}**, more than 1 at the rate {_g(s.lr)}, so it grows until float32 "
+            f"overflows. Any rate below 2/λmax = **{_g(curv.lr_critical)}** is stable; the condition number "
+            f"is {curv.condition:.1f}."
+        )
+        return
     slow = abs(1 - s.lr * lo)
     st.markdown(
         f"The loss is a bowl in (w, b) whose curvature (the Hessian's eigenvalues) is **{_g(hi)}** along the "
