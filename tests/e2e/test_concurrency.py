@@ -1,0 +1,57 @@
+"""Twelve visitors on one server at once, each changing its own lesson's settings at the same time:
+each sees exactly the run core gives for its settings, and nobody sees an error. This is what the
+per-run torch.Generator and the frozen settings object are for (Streamlit serves every visitor from
+threads of one process).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import LESSON_PATH
+
+import core
+
+pytestmark = pytest.mark.e2e
+
+VISITORS = 12
+RATES = (0.001, 0.002, 0.005, 0.02, 0.03, 0.04)  # stable for every lesson's default data
+
+# True once the console block shows exactly `expected` (ignoring the final newline a code block drops).
+_CONSOLE_IS = """(expected) => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stCode] pre')]
+  .some((e) => e.textContent.replace(/\\n+$/, '') === expected.replace(/\\n+$/, ''))"""
+
+
+def settings_of(i: int) -> tuple[int, int, float]:
+    """Visitor i's lesson, seed and learning rate: all different, every lesson three times."""
+    return i % 4 + 1, 100 + i, RATES[i % len(RATES)]
+
+
+def test_twelve_visitors_at_once_each_see_their_own_run(server, new_app):
+    apps = []
+    for i in range(VISITORS):
+        n, _, _ = settings_of(i)
+        app = new_app(server.url)
+        app.goto(LESSON_PATH[n], wait=False)  # all twelve load at once
+        apps.append(app)
+    for i, app in enumerate(apps):
+        app.wait_drawn(LESSON_PATH[settings_of(i)[0]])
+        if settings_of(i)[0] == 2:  # lesson 2 starts from the document's fixed w = 0: draw it from the seed
+            app.act(lambda app=app: app.page.get_by_text("random from the seed", exact=True).click())
+
+    # Everyone types a seed and a learning rate, without waiting for anyone's page to finish.
+    for i, app in enumerate(apps):
+        _, seed, lr = settings_of(i)
+        for label, value in (("Seed", seed), ("Learning rate (exact)", lr)):
+            box = app.page.get_by_label(label, exact=True)
+            box.fill(str(value))
+            box.press("Enter")
+
+    for i, app in enumerate(apps):
+        n, seed, lr = settings_of(i)
+        expected = core.run_lesson(n, seed=seed, lr=lr, init_w=None).log_text
+        app.page.wait_for_function(_CONSOLE_IS, arg=expected)
+        assert app.console() == expected, f"visitor {i} (lesson {n}, seed {seed}, lr {lr})"
+        assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}, \
+            json.dumps(app.problems(), indent=1)
