@@ -139,7 +139,7 @@ def _console_and_code(les: Lesson, run: Run) -> None:
     code = script(run.settings)
     with st.expander(f"lesson{les.number}.py — the document's program with these settings", expanded=True):
         st.code(code, language="python", line_numbers=True, wrap_lines=True)
-    st.download_button("Download the program", code, file_name=f"lesson{les.number}.py",
+    st.download_button("Download the program", lambda: code, file_name=f"lesson{les.number}.py",
                        mime="text/x-python", key=controls.key(les, "dl_code"), icon=":material/download:",
                        on_click="ignore")
 
@@ -159,5 +159,8 @@ def _epoch_log(les: Lesson, run: Run) -> None:
     st.subheader("Epoch log")
     table = log_table(run)
     st.dataframe(table, hide_index=True, height=300, width="stretch")
-    st.download_button("Download the log as CSV", table.to_csv(index=False), file_name=f"lesson{les.number}_log.csv",
+    # Built when clicked, not on every rerun: a 5,000-row CSV per rerun is wasted work, and a media
+    # file replaced by each rerun can vanish under a browser that is still checking it (a 404).
+    st.download_button("Download the log as CSV", lambda: table.to_csv(index=False),
+                       file_name=f"lesson{les.number}_log.csv",
                        mime="text/csv", key=controls.key(les, "dl_csv"), icon=":material/download:", on_click="ignore")
