@@ -151,5 +151,5 @@ def parse_list(text: str) -> tuple[object, ...]:
 
 
 def table(x: Sequence[float], y: Sequence[float]) -> pd.DataFrame:
-    """Two columns as the DataFrame the data editor shows."""
+    """Two columns as a numeric DataFrame, the shape parse_table reads (for notebooks and tests)."""
     return pd.DataFrame({"x": list(x), "y": list(y)}, dtype="float64")
