@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.data import MAX_POINTS, DataError, parse_table, presets
 from core.lessons import Lesson, number_literal
+from ui.controls import key as _key
 
 # Streamlit re-applies every added row on every rerun, one pandas append each (about 1 ms a row),
 # so a pasted block of 2,000 rows would cost seconds on each rerun. From this many added rows on,
@@ -15,20 +16,21 @@ FOLD_FROM = 50
 _COLUMNS = ("x", "y")
 
 
-def _key(les: Lesson, name: str) -> str:
-    return f"l{les.number}.{name}"
-
-
 def _as_text(x: tuple[float, ...], y: tuple[float, ...]) -> pd.DataFrame:
     # Text columns keep exactly what a visitor types, even "1,5" or "abc", so a validation
     # message can point at it instead of the grid silently dropping it.
     return pd.DataFrame({"x": [number_literal(v) for v in x], "y": [number_literal(v) for v in y]}, dtype=object)
 
 
-def load(les: Lesson, x: tuple[float, ...], y: tuple[float, ...]) -> None:
-    """Replace the table with these points (a new editor key drops the old edits)."""
-    st.session_state[_key(les, "data")] = _as_text(x, y)
+def _replace(les: Lesson, table: pd.DataFrame) -> None:
+    """Make `table` the editor's data; a new editor key drops the edits made to the old one."""
+    st.session_state[_key(les, "data")] = table
     st.session_state[_key(les, "data_version")] = st.session_state.get(_key(les, "data_version"), 0) + 1
+
+
+def load(les: Lesson, x: tuple[float, ...], y: tuple[float, ...]) -> None:
+    """Replace the table with these points."""
+    _replace(les, _as_text(x, y))
 
 
 def editor_key(les: Lesson) -> str:
@@ -55,8 +57,7 @@ def _fold_big_paste(les: Lesson) -> None:
     deleted = {int(i) for i in edits.get("deleted_rows") or ()}
     rows = [r for i, r in enumerate(rows) if i not in deleted]
     rows += [[_cell(r.get("x")), _cell(r.get("y"))] for r in edits["added_rows"]]
-    st.session_state[_key(les, "data")] = pd.DataFrame(rows, columns=list(_COLUMNS), dtype=object)
-    st.session_state[_key(les, "data_version")] = st.session_state.get(_key(les, "data_version"), 0) + 1
+    _replace(les, pd.DataFrame(rows, columns=list(_COLUMNS), dtype=object))
 
 
 def data_ui(les: Lesson) -> tuple[tuple[float, ...], tuple[float, ...]] | DataError:
