@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.lessons import LESSONS, lesson
+from core.catalog import LESSONS, lesson
 from ui import charts, nav, runs
 
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="assets/icon.png", layout="wide")

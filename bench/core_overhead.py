@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.lessons import lesson
+from core.catalog import lesson
 
 
 def bare_loop(epochs: int) -> float:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core.analysis import curvature  # noqa: E402
-from core.lessons import lesson  # noqa: E402
+from core.catalog import lesson  # noqa: E402
 from ui.nav import PAGES  # noqa: E402
 
 

@@ -6,9 +6,26 @@ a terminal (`python -m core`) or a test just as it runs behind the pages.
 
 from __future__ import annotations
 
-from core.data import DataError, parse_columns
-from core.lessons import LESSONS, Lesson, Progress, Run, lesson, train
+from typing import TYPE_CHECKING
+
+from core.catalog import LESSONS, Lesson, lesson
 from core.settings import MAX_EPOCHS, Settings, SettingsError, check
+
+if TYPE_CHECKING:
+    from core.data import DataError
+    from core.lessons import Progress, Run, train
+
+# Loaded on first use, not with the package: `import core.catalog` runs this file, and the menu and
+# the home page's frame must not wait for torch (core.lessons) or pandas (core.data).
+_LAZY = {"DataError": "core.data", "Progress": "core.lessons", "Run": "core.lessons", "train": "core.lessons"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'core' has no attribute {name!r}")
 
 __all__ = [
     "LESSONS", "DataError", "Lesson", "Run", "Settings", "SettingsError", "lesson", "run_lesson", "train",
@@ -23,6 +40,8 @@ def run_lesson(lesson_key: int | str, progress: Progress | None = None, *, max_e
     --epochs 50` prints. Keywords: x, y, lr, epochs, log_every, seed, init_w, init_b, predict.
     Raises KeyError (lesson), DataError (x, y) or SettingsError (the rest) for bad values.
     """
+    from core.data import parse_columns
+
     les = lesson(lesson_key)
     base = les.defaults()
     unknown = set(settings) - {"x", "y", "lr", "epochs", "log_every", "seed", "init_w", "init_b", "predict"}

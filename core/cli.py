@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from core import analysis
+from core.catalog import LESSONS, lesson
 from core.data import DataError, parse_list
-from core.lessons import LESSONS, lesson
 from core.settings import MAX_EPOCHS, SettingsError
 
 EXIT_USAGE = 2

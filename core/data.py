@@ -1,4 +1,4 @@
-"""The document's datasets, presets, and turning what a user typed into numbers or a clear error."""
+"""Presets, and turning what a user typed into numbers or a clear error."""
 
 from __future__ import annotations
 
@@ -9,18 +9,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.catalog import DOCUMENT_DATA
 from core.settings import MAX_ABS_VALUE
 
 MIN_POINTS = 2
 MAX_POINTS = 1_000
-
-# The document's data: lesson 1 has its own five points, lessons 2-4 share six.
-DOCUMENT_DATA: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    1: ((1, 2, 3, 4, 6), (2, 4, 6, 7, 12)),
-    2: ((1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)),
-    3: ((1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)),
-    4: ((1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)),
-}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from core.lessons import LinearRegression, Run, lesson
+from core.catalog import lesson
+from core.lessons import LinearRegression, Run
 from core.settings import Settings
 
 

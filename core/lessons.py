@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from core.data import DOCUMENT_DATA
 from core.settings import Settings
 
 # The document formats tensors that require grad with %f; torch warns each time, but the value
@@ -279,64 +278,10 @@ def module(s: Settings, progress: Progress | None = None) -> Run:
     return _fit_module(s, model, progress)
 
 
-@dataclass(frozen=True)
-class Lesson:
-    """One of the document's programs: its place, names, what it adds, and its defaults."""
-
-    number: int
-    slug: str  # short name for the CLI and URLs
-    title: str
-    adds: str  # what this program adds over the previous one
-    train: Callable[..., Run]
-    lr: float
-    epochs: int
-    log_every: int
-    init_w: float | None  # None: drawn from the seed, as the document does
-
-    @property
-    def has_bias(self) -> bool:
-        return self.number in (3, 4)
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return ("w", "b") if self.has_bias else ("w",)
-
-    def defaults(self) -> Settings:
-        """The settings that reproduce the document's program exactly (seed 0)."""
-        x, y = DOCUMENT_DATA[self.number]
-        return Settings(
-            lesson=self.number, x=tuple(map(float, x)), y=tuple(map(float, y)), lr=self.lr,
-            epochs=self.epochs, log_every=self.log_every, seed=0, init_w=self.init_w, init_b=None,
-            predict=5.0,
-        )
-
-
-LESSONS: tuple[Lesson, ...] = (
-    Lesson(1, "autograd", "Autograd",
-           "PyTorch's autograd computes the gradient; the loss and the update are written by hand.",
-           autograd, lr=0.01, epochs=20, log_every=2, init_w=None),
-    Lesson(2, "optimizer", "Loss & optimizer",
-           "torch.nn.MSELoss replaces the hand-written loss and torch.optim.SGD the hand-written update.",
-           optimizer, lr=0.01, epochs=20, log_every=2, init_w=0.0),
-    Lesson(3, "linear", "Model, loss & optimizer",
-           "torch.nn.Linear(1, 1) becomes the model, which adds a bias b to the weight w.",
-           linear, lr=0.015, epochs=100, log_every=10, init_w=None),
-    Lesson(4, "module", "Model as a class",
-           "The model becomes a torch.nn.Module subclass with its own forward(): the shape of every real model.",
-           module, lr=0.015, epochs=100, log_every=10, init_w=None),
-)
-
-
-def lesson(key: int | str) -> Lesson:
-    """A lesson by number (1-4, as int or text) or by slug; KeyError if there is none."""
-    text = str(key).strip().lower()
-    for les in LESSONS:
-        if text in (str(les.number), les.slug):
-            return les
-    names = ", ".join(f"{les.number} ({les.slug})" for les in LESSONS)
-    raise KeyError(f"unknown lesson {key!r}: choose one of {names}")
+# The document's programs by lesson number; core.catalog says what each one is.
+PROGRAMS: dict[int, Callable[..., Run]] = {1: autograd, 2: optimizer, 3: linear, 4: module}
 
 
 def train(s: Settings, progress: Progress | None = None) -> Run:
     """Run the lesson that `s` names with these settings."""
-    return lesson(s.lesson).train(s, progress)
+    return PROGRAMS[s.lesson](s, progress)

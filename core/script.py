@@ -11,7 +11,8 @@ import math
 import operator
 from string import Template
 
-from core.lessons import lesson, number_literal
+from core.catalog import lesson
+from core.lessons import number_literal
 from core.settings import Settings
 
 _WIDTH = 100  # longest line a data tensor may take before it is wrapped

@@ -9,7 +9,8 @@ import torch
 
 from core import analysis
 from core.analysis import KINDS, curvature, distance, finite_epochs, optimum, verdict
-from core.lessons import lesson, train
+from core.catalog import lesson
+from core.lessons import train
 from core.settings import MAX_LR
 
 LESSON_NUMBERS = (1, 2, 3, 4)

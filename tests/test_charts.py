@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from core import analysis, landscape
-from core.lessons import Run, lesson
+from core.catalog import lesson
+from core.lessons import Run
 from ui import charts
 
 LONG = 5_000  # the pages' maximum number of epochs

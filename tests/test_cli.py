@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import core
+from core.catalog import lesson
 from core.cli import main
 from core.data import DataError
-from core.lessons import lesson
 from core.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parents[1]

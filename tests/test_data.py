@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from core.analysis import verdict
+from core.catalog import DOCUMENT_DATA, lesson
 from core.data import (
-    DOCUMENT_DATA,
     MAX_POINTS,
     DataError,
     parse_columns,
@@ -21,7 +21,7 @@ from core.data import (
     presets,
     table,
 )
-from core.lessons import lesson, train
+from core.lessons import train
 
 LESSON_NUMBERS = (1, 2, 3, 4)
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from core import insight
-from core.lessons import lesson, train
+from core.catalog import lesson
+from core.lessons import train
 
 
 @pytest.mark.parametrize("n", (1, 3))

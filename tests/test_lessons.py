@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from core.lessons import LESSONS, Run, lesson, number_literal, train
+from core.catalog import LESSONS, lesson
+from core.lessons import Run, number_literal, train
 
 LESSON_NUMBERS = (1, 2, 3, 4)
 

@@ -17,7 +17,8 @@ from test_pages import console, open_page
 
 import core
 import ui.runs
-from core.lessons import lesson, train
+from core.catalog import lesson
+from core.lessons import train
 from core.settings import MAX_EPOCHS_PAGE
 from ui.runs import PROGRESS_FROM
 

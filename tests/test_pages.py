@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 import core
 from core import analysis
+from core.catalog import lesson
 from core.data import presets
-from core.lessons import lesson
 from ui.nav import PAGES, url_path
 
 ROOT = Path(__file__).resolve().parents[1]

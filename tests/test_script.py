@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.lessons import lesson, train
+from core.catalog import lesson
+from core.lessons import train
 from core.script import script
 from core.settings import Settings
 

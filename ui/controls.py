@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.lessons import Lesson
+from core.catalog import Lesson
 from core.settings import MAX_EPOCHS_PAGE
 
 # Log-spaced choices; the lessons' defaults (0.01, 0.015) are among them.

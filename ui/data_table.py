@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.catalog import Lesson
 from core.data import MAX_POINTS, DataError, parse_table, presets
-from core.lessons import Lesson, number_literal
+from core.lessons import number_literal
 from ui.controls import key as _key
 
 # Streamlit re-applies every added row on every rerun, one pandas append each (about 1 ms a row),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import analysis, insight
-from core.lessons import Lesson, Run
+from core.catalog import Lesson
+from core.lessons import Run
 from ui import runs
 
 # PyTorch's MSELoss: the mean of squared errors, no 1/2, so the gradient carries a 2.

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
+from core.catalog import Lesson, lesson
 from core.data import DataError
-from core.lessons import Lesson, Run, lesson
+from core.lessons import Run
 from core.script import script
 from core.settings import MAX_EPOCHS_PAGE, Settings, problems
 from ui import charts, controls, explain, nav, runs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.lessons import LESSONS
+from core.catalog import LESSONS
 
 HOME = "app.py"
 # Streamlit makes each page's URL from its file name: /Autograd, /Loss_and_optimizer, ...

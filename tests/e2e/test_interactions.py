@@ -20,8 +20,8 @@ from conftest import CLICK_MS, LESSON_PATH, reference
 
 import core
 from core import analysis
+from core.catalog import lesson
 from core.data import presets
-from core.lessons import lesson
 
 pytestmark = pytest.mark.e2e
 
