@@ -17,21 +17,13 @@ import plotly.graph_objects as go
 
 from core import analysis, landscape
 from core.lessons import Run, number_literal
+from ui.style import COLOR, layout
 
 MAX_POINTS = 1_000  # per trace: keeps a 100,000-epoch run's figure small and quick to draw
 DENSE_HEAD = 250  # the first epochs are always drawn one by one: that is where most movement happens
 CURVE_POINTS = 300  # samples of L(w): a parabola looks smooth with far fewer
 GRID = 70  # per side of the L(w, b) contour grid
-HEIGHT = 400
 
-# One colour per role, the same in every chart; Okabe-Ito hues stay distinct for colour-blind viewers.
-COLOR = {
-    "data": "#333333",
-    "model": "#0072B2",  # the model's line, its loss, its path
-    "optimum": "#D55E00",  # the closed-form answer: always dashed, or a star
-    "start": "#009E73",
-    "landscape": "#8C8C8C",
-}
 # Light where the loss is low, so the path and the optimum stand out where the path spends its time.
 _LANDSCAPE_SCALE = [[0.0, "#FFFFFF"], [1.0, "#8F8F8F"]]
 _PATH_LINE = "rgba(0, 114, 178, 0.85)"  # the model's colour, a little see-through where a zigzag overlaps
@@ -47,25 +39,6 @@ _CONTOUR_DEPTH = 1e-5  # the contours reach this fraction of the grid's loss ran
 
 
 # ---- shared pieces --------------------------------------------------------------------------
-
-# plotly_white's look, written out: naming the stock template makes plotly deep-copy and validate
-# all of it for every figure (~18 ms each, most of a rerun's budget); this takes 0.5 ms.
-_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
-         "ticks": "", "title": {"standoff": 15}}
-_TEMPLATE = {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
-                        "hovermode": "closest", "hoverlabel": {"align": "left"}, "xaxis": _AXIS, "yaxis": _AXIS}}
-
-
-def _layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
-    """The house style: big type for a projector, the legend above the plot where it covers no data."""
-    return {
-        "template": _TEMPLATE, "height": HEIGHT, "font": {"size": 16}, "hoverlabel": {"font_size": 15},
-        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-        "xaxis": {"title": {"text": x_title}, "automargin": True, **(xaxis or {})},
-        "yaxis": {"title": {"text": y_title}, "automargin": True, **(yaxis or {})},
-        **more,
-    }
 
 
 def _drawn(n: int) -> np.ndarray:
@@ -157,7 +130,7 @@ def loss_chart(run: Run, log_y: bool = True) -> go.Figure:
     # Decades only: plotly's in-between labels ("2", "5" beside 10^k) read as 2 and 5, not 0.2 and 0.5.
     yaxis = {"type": "log", "exponentformat": "power", "dtick": 1} if log_y else {}
     more = _overflow_marker(n_finite + 1) if n_finite < len(run.history) else {}
-    return go.Figure(traces, layout=_layout("epoch", "loss (MSE, before update)", xaxis=xaxis, yaxis=yaxis, **more))
+    return go.Figure(traces, layout=layout("epoch", "loss (MSE, before update)", xaxis=xaxis, yaxis=yaxis, **more))
 
 
 # ---- the fit at an epoch --------------------------------------------------------------------
@@ -233,7 +206,7 @@ def fit_chart(run: Run, epoch: int) -> go.Figure:
                              hovertemplate="f(%{x:.4g}) = %{y:.4g}<extra></extra>"))
     y_range = _fit_y_range(anchored, np.r_[model_y, y_hat])
     more = _off_chart_note(p) if _visible_share(p, (x_lo, x_hi), y_range) < 0.05 else {}
-    return go.Figure(traces, layout=_layout("x (input)", "y (output)", xaxis={"range": [x_lo, x_hi]},
+    return go.Figure(traces, layout=layout("x (input)", "y (output)", xaxis={"range": [x_lo, x_hi]},
                                             yaxis={"range": y_range}, **more))
 
 
@@ -275,7 +248,7 @@ def _landscape_curve(run: Run) -> go.Figure:
         traces.insert(1, go.Scatter(x=[w_star], y=[opt.loss], name="minimum (closed form)",
                                     mode="markers", marker=_STAR,
                                     hovertemplate="w* = %{x:.6g}<br>L = %{y:.6g}<extra>closed form</extra>"))
-    return go.Figure(traces, layout=_layout("w", "loss L(w) (MSE)"))
+    return go.Figure(traces, layout=layout("w", "loss L(w) (MSE)"))
 
 
 def _excess_levels(surface: np.ndarray, min_loss: float) -> np.ndarray:
@@ -324,7 +297,7 @@ def _landscape_contours(run: Run) -> go.Figure:
                                     name="minimum (closed form)",
                                     hovertemplate="w* = %{x:.6g}<br>b* = %{y:.6g}<extra>closed form</extra>"))
     axis = {"showgrid": False, "zeroline": False}  # the contours are the grid here
-    return go.Figure(traces, layout=_layout("w", "b", xaxis={"range": [ws[0], ws[-1]], **axis},
+    return go.Figure(traces, layout=layout("w", "b", xaxis={"range": [ws[0], ws[-1]], **axis},
                                             yaxis={"range": [bs[0], bs[-1]], **axis}))
 
 

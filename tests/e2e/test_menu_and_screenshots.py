@@ -156,11 +156,12 @@ def test_no_code_block_is_cut_off(reached, request):
     assert app.page.evaluate(_CLIPPED_CODE) == []
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: after the window widens (a laptop moved to a "
-                   "projector, browser zoom, the sidebar collapsed), Plotly keeps each legend's old offset and "
-                   "the legend slides into the plot area. Remove this mark once the charts are fixed.")
-def test_legends_stay_out_of_the_plot_after_a_resize(new_app, server):
+@pytest.mark.parametrize("path", ["/Autograd", "/Model_loss_and_optimizer"])
+def test_legends_stay_out_of_the_plot_after_a_resize(new_app, server, path):
+    """A laptop moved to a projector and back (or browser zoom, or the sidebar collapsed): a legend
+    wraps onto fewer or more rows, and the plot must make room for exactly that."""
     app = new_app(server.url, *SIZES[0])
-    app.goto("/Autograd")
+    app.goto(path)
     _assert_layout(app.page.evaluate(_MEASURE), "1366×768 as opened")
     _assert_layout(_measure(app, *SIZES[1]), "1366×768 widened to 1920×1080")
+    _assert_layout(_measure(app, *SIZES[0]), "then narrowed back to 1366×768")

@@ -1,0 +1,50 @@
+"""How every chart looks: one colour per role, big type for a projector, the legend above the plot.
+
+Plotly only (no torch), so the home page can draw a chart's empty frame before torch has loaded.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+HEIGHT = 400
+
+# One colour per role, the same in every chart; Okabe-Ito hues stay distinct for colour-blind viewers.
+COLOR = {
+    "data": "#333333",
+    "model": "#0072B2",  # the model's line, its loss, its path
+    "optimum": "#D55E00",  # the closed-form answer: always dashed, or a star
+    "start": "#009E73",
+    "landscape": "#8C8C8C",
+}
+
+# plotly_white's look, written out: naming the stock template makes plotly deep-copy and validate
+# all of it for every figure (~18 ms each, most of a rerun's budget); this takes 0.5 ms.
+_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
+         "ticks": "", "title": {"standoff": 15}}
+_TEMPLATE = {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
+                        "hovermode": "closest", "hoverlabel": {"align": "left"}, "xaxis": _AXIS, "yaxis": _AXIS}}
+
+# The legend hangs from the top of the figure (yref "container", anchored at its top), and Plotly
+# widens the top margin to fit it. Anchored at its bottom just above the plot instead, it kept its
+# old height's offset after a resize: a window widened from 1366 to 1920 px slid it 18-43 px into the plot.
+_LEGEND = {"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "xanchor": "left", "x": 0}
+
+
+def layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
+    """The house style, with these axis titles: every chart's layout starts here."""
+    return {
+        "template": _TEMPLATE, "height": HEIGHT, "font": {"size": 16}, "hoverlabel": {"font_size": 15},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "legend": _LEGEND,
+        "xaxis": {"title": {"text": x_title}, "automargin": True, **(xaxis or {})},
+        "yaxis": {"title": {"text": y_title}, "automargin": True, **(yaxis or {})},
+        **more,
+    }
+
+
+def frame(x_title: str, y_title: str, message: str) -> go.Figure:
+    """An empty chart of a real one's size and axes, saying what is on its way."""
+    blank = {"showticklabels": False, "showgrid": False, "zeroline": False}
+    return go.Figure(layout=layout(x_title, y_title, xaxis=blank, yaxis=blank, annotations=[
+        {"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
+         "font": {"color": COLOR["landscape"]}}]))
