@@ -1,6 +1,6 @@
 """How fast the lab feels in a real browser: cold start, and a learning-rate change on lesson 1.
 
-    python bench/browser_latency.py [--cold 3] [--changes 20] [--distinct 10]
+    python bench/browser_latency.py [--cold 3] [--changes 20] [--distinct 10] [--lesson-visits 1]
 
 (a) Cold start: from launching `streamlit run app.py` to the home page fully drawn in Chromium (the
     script has finished and the home chart is drawn), in a fresh browser context. Target: ≤ 5 s.
@@ -14,6 +14,10 @@
     the new value), when the console text changed, and when the rerun finished (state back to
     "notRunning": every element below the charts sent too). Target: ≤ 300 ms (DESIGN.md,
     "Performance budget").
+(c) First visit to each lesson after the home page, on a fresh server: open the home page, read it
+    for 3 s, click the lesson in the menu; the time from the click to the lesson's run finished and
+    its charts drawn. (Lessons 2-4 build the first torch.optim.SGD of the process, which imports
+    torch._dynamo: the home page warms that up in the background.) No target; reported for the note.
 
 Needs Debian's Chromium (apt-get install -y chromium) and the playwright package. Results are also
 written to artifacts/bench/browser_latency.json.
@@ -33,6 +37,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.catalog import LESSONS  # noqa: E402  (torch-free: the bench's own process stays light)
+
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync"]
 TARGET_CHANGE_MS = 300
@@ -164,6 +172,36 @@ def cold_start(browser) -> dict:
     return {"healthy_s": healthy, "drawn_s": drawn}
 
 
+_LESSON_DRAWN = """(n) => window.__gdl.done > n
+  && document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'
+  && [...document.querySelectorAll('[data-testid=stMain] [data-testid=stCode] code')]
+       .some((e) => e.textContent.startsWith('epoch 1:'))
+  && [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')].length === 3
+  && [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+       .every((e) => e.querySelectorAll('.scatterlayer .trace, .contourlayer .contour').length > 0)"""
+
+
+def lesson_after_home(browser, number: int, title: str) -> float:
+    """Seconds from clicking lesson `number` in the menu, after reading the home page of a fresh server
+    for 3 s, to that lesson drawn."""
+    proc, url = start_server()
+    try:
+        wait_healthy(proc, url)
+        context, page = new_page(browser)
+        page.goto(url + "/", wait_until="commit")
+        page.wait_for_function(_HOME_DRAWN, polling=10)
+        page.wait_for_timeout(3_000)
+        runs = page.evaluate("window.__gdl.done")
+        t0 = time.perf_counter()
+        page.locator("[data-testid=stSidebar]").get_by_role("link", name=f"{number} · {title}").click()
+        page.wait_for_function(_LESSON_DRAWN, arg=runs, polling=10)
+        seconds = time.perf_counter() - t0
+        context.close()
+    finally:
+        stop(proc)
+    return seconds
+
+
 def change_rate(page, value: str) -> dict:
     """Type `value` and press Enter; milliseconds from the key-down to the rerun's end, the new loss line
     on screen and the new console text."""
@@ -194,6 +232,7 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=3, help="cold starts to time (median reported)")
     parser.add_argument("--changes", type=int, default=20, help="cached rate changes (alternating two rates)")
     parser.add_argument("--distinct", type=int, default=10, help="first-time rate changes (rates never run)")
+    parser.add_argument("--lesson-visits", type=int, default=1, help="fresh servers per lesson for (c); 0 skips")
     args = parser.parse_args()
 
     chromium = shutil.which("chromium")
@@ -215,6 +254,10 @@ def main() -> None:
             print(f"cold start {i + 1}: server healthy after {c['healthy_s']:.2f} s, home page drawn after "
                   f"{c['drawn_s']:.2f} s", flush=True)
         results["cold_start"] = colds
+
+        visits = {les.number: [lesson_after_home(browser, les.number, les.title) for _ in range(args.lesson_visits)]
+                  for les in LESSONS}
+        results["lesson_after_home"] = visits
 
         proc, url = start_server()
         try:
@@ -251,6 +294,10 @@ def main() -> None:
     print(f"    target: the new loss chart within {TARGET_CHANGE_MS} ms: "
           f"{'met' if chart_all <= TARGET_CHANGE_MS else 'MISSED'} (median of all {len(first + cached)}: "
           f"{chart_all:.0f} ms)")
+
+    if any(visits.values()):
+        print("(c) first visit to a lesson after the home page of a fresh server, menu click to drawn: "
+              + ", ".join(f"lesson {n} {median(v):.2f} s" for n, v in visits.items() if v))
 
     out = ROOT / "artifacts" / "bench" / "browser_latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
