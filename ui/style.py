@@ -44,7 +44,8 @@ def layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | 
 
 def frame(x_title: str, y_title: str, message: str) -> go.Figure:
     """An empty chart of a real one's size and axes, saying what is on its way."""
-    blank = {"showticklabels": False, "showgrid": False, "zeroline": False}
+    # Grid and outline but no numbers: it reads as a chart being drawn, not as empty space.
+    blank = {"showticklabels": False, "zeroline": False, "showline": True, "mirror": True, "linecolor": "#C8D1E0"}
     return go.Figure(layout=layout(x_title, y_title, xaxis=blank, yaxis=blank, annotations=[
         {"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
-         "font": {"color": COLOR["landscape"]}}]))
+         "bgcolor": "white", "borderpad": 6, "font": {"color": COLOR["landscape"]}}]))
