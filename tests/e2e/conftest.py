@@ -248,8 +248,13 @@ class App:
 
     def wait_run(self, before: int) -> None:
         """Wait until a run that started after `before` runs has finished."""
-        self.page.wait_for_function(f"(n) => window.__gdl && window.__gdl.done > n && {_STATE} === 'notRunning'",
-                                    arg=before)
+        try:
+            self.page.wait_for_function(f"(n) => window.__gdl && window.__gdl.done > n && {_STATE} === 'notRunning'",
+                                        arg=before)
+        except Exception as e:  # playwright's timeout says only that it timed out: say what the page is doing
+            raise AssertionError(f"no script run finished after run {before}: the page has seen {self.runs()} runs, "
+                                 f"its script state is {self.page.evaluate(f'() => {_STATE}')!r}, "
+                                 f"problems: {self.problems()}") from e
 
     def act(self, action: Callable[[], object]) -> None:
         """Do something that makes Streamlit rerun, and wait for that rerun to finish."""
