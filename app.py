@@ -12,7 +12,7 @@ def picture(slot) -> None:
     """Lesson 1 at the document's settings, on its loss curve, drawn into `slot`."""
     if "torch" not in sys.modules:
         # The first visit after the server starts waits 1-2 s for torch. Drawing the chart's frame first
-        # has the browser load its charting code meanwhile instead of after: the page is ready ~0.5 s sooner.
+        # has the browser load its charting code meanwhile instead of after: the page is drawn ~1 s sooner.
         slot.plotly_chart(style.frame("w", "loss L(w) (MSE)", "Loading PyTorch and running lesson 1…"),
                           config={"displaylogo": False}, theme=None)
     from ui import charts, runs  # torch: imported only once the rest of the page is on its way
