@@ -52,12 +52,13 @@ def test_home_page_on_a_fresh_server_replaces_its_frame_with_lesson_1():
         "from streamlit.testing.v1 import AppTest\n"
         "assert 'torch' not in sys.modules\n"
         "at = AppTest.from_file('app.py', default_timeout=120).run()\n"
+
         "charts = [json.loads(c.proto.spec) for c in at.get('plotly_chart')]\n"
         "print(json.dumps({'exceptions': len(at.exception), 'charts': len(charts),\n"
         "                  'traces': [t.get('name') for t in charts[0]['data']],\n"
         "                  'annotations': charts[0]['layout'].get('annotations', [])}))\n"
     )
-    assert out["exceptions"] == 0
+    assert out["exceptions"] == 0  # and the process exits cleanly with the warm-up it started still running
     assert out["charts"] == 1, "the frame is replaced, not added to"
     assert out["traces"][:2] == ["loss L(w)", "minimum (closed form)"]
     assert out["annotations"] == []
@@ -75,4 +76,4 @@ def test_warm_up_runs_every_lesson_once_per_server_in_the_background():
         "                  'after': 'torch._dynamo' in sys.modules}))\n"
     )
     # torch.optim.SGD's first use imports torch._dynamo: the cost the first visit to lessons 2-4 no longer pays.
-    assert out == {"before": False, "same": True, "alive": False, "daemon": True, "after": True}
+    assert out == {"before": False, "same": True, "alive": False, "daemon": False, "after": True}

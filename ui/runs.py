@@ -60,7 +60,9 @@ def warm_up() -> threading.Thread:
     The first torch.optim.SGD imports torch._dynamo, which took the first visit to lessons 2-4 from
     about 1.2 s to 3 s after the home page; a run costs nothing next to it.
     """
-    thread = threading.Thread(target=_run_each_lesson, name="gdl-warm-up", daemon=True)
+    # Not a daemon: stopping the server mid-run waits the second it takes, where killing torch mid-op
+    # at the interpreter's exit aborts the process ("terminate called without an active exception").
+    thread = threading.Thread(target=_run_each_lesson, name="gdl-warm-up", daemon=False)
     thread.start()
     return thread
 
