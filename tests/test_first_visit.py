@@ -52,7 +52,6 @@ def test_home_page_on_a_fresh_server_replaces_its_frame_with_lesson_1():
         "from streamlit.testing.v1 import AppTest\n"
         "assert 'torch' not in sys.modules\n"
         "at = AppTest.from_file('app.py', default_timeout=120).run()\n"
-
         "charts = [json.loads(c.proto.spec) for c in at.get('plotly_chart')]\n"
         "print(json.dumps({'exceptions': len(at.exception), 'charts': len(charts),\n"
         "                  'traces': [t.get('name') for t in charts[0]['data']],\n"
