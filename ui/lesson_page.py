@@ -49,6 +49,7 @@ def render_lesson(number: int) -> None:
     explain.point_ui(les, result)
     _console_and_code(les, result)
     _epoch_log(les, result)
+    runs.warm_up()  # whichever page a server serves first readies the other lessons
 
 
 def _settings(les: Lesson, v: Values, points: tuple | DataError) -> Settings | None:
