@@ -4,7 +4,7 @@ import sys
 
 import streamlit as st
 
-from core.catalog import LESSONS, lesson
+from core.catalog import LESSONS
 from ui import nav, style
 
 
@@ -17,8 +17,8 @@ def picture(slot) -> None:
                           config={"displaylogo": False}, theme=None)
     from ui import charts, runs  # torch: imported only once the rest of the page is on its way
 
-    run = runs.run(lesson(1).defaults())
-    slot.plotly_chart(charts.landscape_chart(run), key="home_picture", config={"displaylogo": False}, theme=None)
+    view = runs.build(LESSONS[0].defaults())
+    slot.plotly_chart(charts.landscape_chart(view), key="home_picture", config={"displaylogo": False}, theme=None)
     runs.warm_up()
 
 
@@ -38,7 +38,7 @@ for col, les in zip(cards, LESSONS, strict=True):
     with col.container(border=True, height="stretch"):
         st.markdown(f"#### {les.number} · {les.title}")
         st.markdown(les.adds)
-        st.page_link(nav.page_path(les.number), label=f"Open lesson {les.number}", icon=":material/arrow_forward:")
+        st.page_link(les.page, label=f"Open lesson {les.number}", icon=":material/arrow_forward:")
 
 
 left, right = st.columns([2, 3], gap="large")
@@ -61,7 +61,7 @@ st.markdown(
     "- **Every lesson opens at the document's settings** (seed 0): the console matches the document digit for digit, "
     "on every machine, every time. *Reset to the lesson's defaults* brings it back after any experiment.\n"
     "- **One link per lesson**: "
-    + ", ".join(f"[{nav.url_path(les.number)}]({nav.url_path(les.number).lstrip('/')})" for les in LESSONS) + ".\n"
+    + ", ".join(f"[{nav.url_path(les)}]({nav.url_path(les).lstrip('/')})" for les in LESSONS) + ".\n"
     "- **Try, in this order**: raise the learning rate until the run oscillates, then diverges (the verdict gives "
     "the critical rate for the data); load the *Large x* preset to see why scaling the inputs matters; "
     "in lesson 3, raise the iterations to watch b crawl towards its optimum.\n"

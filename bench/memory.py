@@ -29,7 +29,6 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core.analysis import curvature  # noqa: E402
 from core.catalog import lesson  # noqa: E402
-from ui.nav import PAGES  # noqa: E402
 
 
 def rss_kib() -> int:
@@ -92,7 +91,7 @@ def measure(n: int = 3, reruns: int = 400, early: int = 50, every: int = 10) -> 
         raise ValueError(f"early must be between 1 and reruns - 1, got {early}")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page(PAGES[n])
+    at.switch_page(lesson(n).page)
     at.run()
     key = f"l{n}.lr"
     checkpoints = []

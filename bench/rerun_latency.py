@@ -42,7 +42,7 @@ def measure(n: int, reruns: int, trivial: AppTest) -> tuple[list[float], list[fl
     at.run()
     at.switch_page(PAGES[n])
     at.run()
-    rates = (SECOND_LR, lesson(n).lr)
+    rates = (SECOND_LR, lesson(n).defaults().lr)
     page, plain = [], []
     for i in range(reruns + 2):
         at.number_input(key=f"l{n}.lr").set_value(rates[i % 2])

@@ -1,52 +1,37 @@
-"""Gradient Descent Lab's computation: the document's four programs, their data and their math.
+"""Gradient Descent Lab's computation: the document's programs, their data and their math.
 
 torch and pandas only: nothing here imports streamlit or plotly, so it runs in a notebook,
 a terminal (`python -m core`) or a test just as it runs behind the pages.
+
+Import cost: this package and core.catalog (specs, fields, program texts) load neither torch nor
+pandas, so the menu and the home page's text are drawn on a fresh server before either is
+imported. Everything that trains lives in modules that import torch themselves (core.lessons,
+core.view, ...); the few names re-exported here that need them are imported inside the function.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from core.catalog import LESSONS, Lesson, lesson
-from core.settings import MAX_EPOCHS, Settings, SettingsError, check
+from core.fields import FIELDS, MAX_EPOCHS
+from core.settings import Settings, SettingsError, check
 
-if TYPE_CHECKING:
-    from core.data import DataError
-    from core.lessons import Progress, Run, train
-
-# Loaded on first use, not with the package: `import core.catalog` runs this file, and the menu and
-# the home page's frame must not wait for torch (core.lessons) or pandas (core.data).
-_LAZY = {"DataError": "core.data", "Progress": "core.lessons", "Run": "core.lessons", "train": "core.lessons"}
+__all__ = ["FIELDS", "LESSONS", "Lesson", "Settings", "SettingsError", "lesson", "run_lesson"]
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'core' has no attribute {name!r}")
-
-__all__ = [
-    "LESSONS", "DataError", "Lesson", "Run", "Settings", "SettingsError", "lesson", "run_lesson", "train",
-]
-
-
-def run_lesson(lesson_key: int | str, progress: Progress | None = None, *, max_epochs: int = MAX_EPOCHS,
-               **settings) -> Run:
-    """Run a lesson with the document's defaults, overridden by keywords named as the CLI's flags.
+def run_lesson(lesson_key: int | str, progress=None, *, max_epochs: int = MAX_EPOCHS, **settings):
+    """Run a lesson with the document's defaults, overridden by keywords named as the fields (the CLI's flags).
 
     `core.run_lesson(3, lr=0.03, epochs=50).log_lines` is what `python -m core 3 --lr 0.03
-    --epochs 50` prints. Keywords: x, y, lr, epochs, log_every, seed, init_w, init_b, predict.
+    --epochs 50` prints. Keywords: the names in core.fields.FIELDS. Returns a core.lessons.Run.
     Raises KeyError (lesson), DataError (x, y) or SettingsError (the rest) for bad values.
     """
     from core.data import parse_columns
+    from core.lessons import train
 
     les = lesson(lesson_key)
     base = les.defaults()
-    unknown = set(settings) - {"x", "y", "lr", "epochs", "log_every", "seed", "init_w", "init_b", "predict"}
+    unknown = set(settings) - {f.name for f in FIELDS}
     if unknown:
         raise TypeError(f"run_lesson() got unknown settings: {', '.join(sorted(unknown))}")
-    x, y = parse_columns(list(settings.pop("x", base.x)), list(settings.pop("y", base.y)))
-    s = check(base.replace(x=x, y=y, **settings), max_epochs)
-    return les.train(s, progress)
+    x, y = parse_columns(list(settings.pop("x", base.x)), list(settings.pop("y", base.y)), len(les.params))
+    return train(check(base.replace(x=x, y=y, **settings), max_epochs), progress)

@@ -138,11 +138,11 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def verdict(run: Run) -> Verdict:
+def verdict(run: Run, opt: Optimum | None = None, curv: Curvature | None = None) -> Verdict:
     """Converged, still converging, oscillating or diverged, judged from the run's own history."""
     s = run.settings
-    curv = curvature(s.x, s.has_bias)
-    opt = optimum(s.x, s.y, s.has_bias)
+    curv = curv or curvature(s.x, s.has_bias)
+    opt = opt or optimum(s.x, s.y, s.has_bias)
     h = run.history
     n = len(h)
     rate = (f"The learning rate {_fmt(s.lr)} is above the critical rate 2/λmax = {_fmt(curv.lr_critical)} "

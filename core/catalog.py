@@ -1,84 +1,104 @@
-"""The document's four programs as a catalog: names, data and settings, and nothing that trains.
+"""The lessons, each declared by one spec: what it trains, its program, its defaults, its page.
 
-No torch and no pandas here, so the menu and the home page's frame are drawn before either loads:
-on a freshly started server that is the first second and a half a visitor waits through.
-`Lesson.train` imports the programs (core.lessons, and torch) on the first run.
+Nothing outside this module branches on a lesson's number: the rest of the lab asks the spec
+(its parameters, its landscape, its sections). Adding a lesson is adding a `Lesson` here and its
+program (core.programs). No torch and no pandas: the menu and the home page's text are drawn
+before either loads, and on a freshly started server that is the first second and a half a
+visitor waits through.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
+from core import programs
+from core.fields import FIELDS
+from core.program import Program
 from core.settings import Settings
 
-if TYPE_CHECKING:
-    from core.lessons import Progress, Run
-
 # The document's data: lesson 1 has its own five points, lessons 2-4 share six.
-DOCUMENT_DATA: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    1: ((1, 2, 3, 4, 6), (2, 4, 6, 7, 12)),
-    2: ((1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)),
-    3: ((1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)),
-    4: ((1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)),
-}
+DOCUMENT_X1, DOCUMENT_Y1 = (1, 2, 3, 4, 6), (2, 4, 6, 7, 12)
+DOCUMENT_X, DOCUMENT_Y = (1, 2, 3, 4, 6, 8), (2, 4, 6, 8, 11, 16)
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One of the document's programs: its place, names, what it adds, and its defaults."""
+    """One of the document's programs: its place, names, what it adds, its model, its defaults and its page."""
 
-    number: int
-    slug: str  # short name for the CLI and URLs
+    number: int  # the document's section: an identity and a label, never a switch
+    slug: str  # short name for the CLI
     title: str
     adds: str  # what this program adds over the previous one
-    lr: float
-    epochs: int
-    log_every: int
-    init_w: float | None  # None: drawn from the seed, as the document does
+    program: Program
+    params: tuple[str, ...]  # the trained parameters: ("w",) is y = w·x, ("w", "b") is y = w·x + b
+    page: str  # its script, relative to app.py; Streamlit serves it at a URL made from the file name
+    code_note: str  # where each piece of the math lives in the program (markdown)
+    sections: tuple[str, ...]  # the page below the results, in order: names registered in ui.sections
+    defaults_: dict = field(default_factory=dict)  # this lesson's values for the fields (core.fields)
 
     @property
     def has_bias(self) -> bool:
-        return self.number in (3, 4)
+        return "b" in self.params
 
     @property
-    def params(self) -> tuple[str, ...]:
-        return ("w", "b") if self.has_bias else ("w",)
+    def landscape(self) -> str:
+        """How the loss over the parameters is drawn: a curve L(w), or contours of L(w, b)."""
+        return "contours" if len(self.params) == 2 else "curve"
 
     def defaults(self) -> Settings:
         """The settings that reproduce the document's program exactly (seed 0)."""
-        x, y = DOCUMENT_DATA[self.number]
-        return Settings(
-            lesson=self.number, x=tuple(map(float, x)), y=tuple(map(float, y)), lr=self.lr,
-            epochs=self.epochs, log_every=self.log_every, seed=0, init_w=self.init_w, init_b=None,
-            predict=5.0,
-        )
+        values = {f.name: self.defaults_.get(f.name, f.default) for f in FIELDS}
+        values["x"] = tuple(map(float, values["x"]))
+        values["y"] = tuple(map(float, values["y"]))
+        return Settings(lesson=self.number, **values)
 
-    def train(self, s: Settings, progress: Progress | None = None) -> Run:
-        """Run this lesson's program with settings `s`."""
-        from core.lessons import PROGRAMS  # torch loads here, on the first run, not with the catalog
+    def train(self, s: Settings, progress=None):
+        """Run this lesson's program with settings `s` (a core.lessons.Run)."""
+        from core.lessons import train  # torch loads here, on the first run, not with the catalog
 
-        return PROGRAMS[self.number](s, progress)
+        return train(s, progress)
+
+
+def _sections(look_closer: str) -> tuple[str, ...]:
+    """Every lesson's page below the results, with its own "Look closer" after the charts."""
+    return ("charts", look_closer, "console", "program", "epoch_log")
 
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(1, "autograd", "Autograd",
            "PyTorch's autograd computes the gradient; the loss and the update are written by hand.",
-           lr=0.01, epochs=20, log_every=2, init_w=None),
+           program=programs.AUTOGRAD, params=("w",), page="pages/1_Autograd.py",
+           code_note="`((y - y_pred)**2).mean()` is L; `Loss.backward()` puts ∂L/∂w in `w.grad`; "
+                     "`w -= learning_rate * w.grad` is the update, and `w.grad.zero_()` clears the gradient "
+                     "for the next epoch.",
+           sections=_sections("gradient_is_the_formula"),
+           defaults_={"x": DOCUMENT_X1, "y": DOCUMENT_Y1, "lr": 0.01, "epochs": 20, "log_every": 2}),
     Lesson(2, "optimizer", "Loss & optimizer",
            "torch.nn.MSELoss replaces the hand-written loss and torch.optim.SGD the hand-written update.",
-           lr=0.01, epochs=20, log_every=2, init_w=0.0),
+           program=programs.OPTIMIZER, params=("w",), page="pages/2_Loss_and_optimizer.py",
+           code_note="`torch.nn.MSELoss()` is L; `Loss.backward()` fills `w.grad`; `optimizer.step()` is the "
+                     "update and `optimizer.zero_grad()` clears the gradient.",
+           sections=_sections("step_is_the_update"),
+           defaults_={"x": DOCUMENT_X, "y": DOCUMENT_Y, "lr": 0.01, "epochs": 20, "log_every": 2, "init_w": 0.0}),
     Lesson(3, "linear", "Model, loss & optimizer",
            "torch.nn.Linear(1, 1) becomes the model, which adds a bias b to the weight w.",
-           lr=0.015, epochs=100, log_every=10, init_w=None),
+           program=programs.LINEAR, params=("w", "b"), page="pages/3_Model_loss_and_optimizer.py",
+           code_note="`torch.nn.Linear(1, 1)` is ŷ = w·x + b with w = `model.weight`, b = `model.bias`; "
+                     "`optimizer.step()` updates both with their own gradients.",
+           sections=_sections("conditioning"),
+           defaults_={"x": DOCUMENT_X, "y": DOCUMENT_Y, "lr": 0.015, "epochs": 100, "log_every": 10}),
     Lesson(4, "module", "Model as a class",
            "The model becomes a torch.nn.Module subclass with its own forward(): the shape of every real model.",
-           lr=0.015, epochs=100, log_every=10, init_w=None),
+           program=programs.MODULE, params=("w", "b"), page="pages/4_Model_as_a_class.py",
+           code_note="The same model, as a `torch.nn.Module` subclass: `__init__` creates the layer, `forward()` "
+                     "says how to compute ŷ, and `model(X)` calls `forward`.",
+           sections=_sections("class_is_the_layer"),
+           defaults_={"x": DOCUMENT_X, "y": DOCUMENT_Y, "lr": 0.015, "epochs": 100, "log_every": 10}),
 )
 
 
 def lesson(key: int | str) -> Lesson:
-    """A lesson by number (1-4, as int or text) or by slug; KeyError if there is none."""
+    """A lesson by number (as int or text) or by slug; KeyError if there is none."""
     text = str(key).strip().lower()
     for les in LESSONS:
         if text in (str(les.number), les.slug):

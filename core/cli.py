@@ -1,4 +1,4 @@
-"""The command line: parse flags into Settings, run, print the console lines; errors as one line."""
+"""The command line: flags made from the field table, a run, its console lines; errors as one line."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core import analysis
-from core.catalog import LESSONS, lesson
-from core.data import DataError, parse_list
-from core.settings import MAX_EPOCHS, SettingsError
+from core.catalog import LESSONS
+from core.fields import FIELDS, MAX_EPOCHS
+from core.settings import SettingsError
 
 EXIT_USAGE = 2
 
@@ -24,39 +23,41 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _codec(field):
+    """argparse's type= for a field: its text codec, with a codec's message as argparse's."""
+    def parse(text: str):
+        try:
+            return field.parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = field.name  # argparse names the type in its message
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser: LESSON, then one option per field of core.fields."""
     lessons = ", ".join(f"{les.number}/{les.slug}" for les in LESSONS)
     p = _Parser(
         prog="python -m core",
-        description="Run one of the document's four programs and print what it prints. "
+        description="Run one of the document's programs and print what it prints. "
         "With no options the output is the document's, seed 0.",
-        epilog="Values that begin with a minus sign need the = form: --x=-2,-1,0.",
+        epilog=f"Values that begin with a minus sign need the = form: --x=-2,-1,0. Iterations: 1 to {MAX_EPOCHS:,}.",
     )
     p.add_argument("lesson", metavar="LESSON", help=f"which program: {lessons}")
-    p.add_argument("--x", help="inputs, comma-separated (default: the document's)")
-    p.add_argument("--y", help="targets, comma-separated, one per x")
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--epochs", type=int, help=f"iterations, 1 to {MAX_EPOCHS:,}")
-    p.add_argument("--log-every", type=int, help="print every K-th epoch")
-    p.add_argument("--seed", type=int, help="seed of the run's random generator (default 0)")
-    p.add_argument("--init-w", type=float, help="initial w instead of a random one")
-    p.add_argument("--init-b", type=float, help="initial b instead of a random one (lessons 3-4)")
-    p.add_argument("--predict", type=float, help="the x to predict at the end (default 5)")
+    for f in FIELDS:
+        p.add_argument(f.flag, dest=f.name, type=_codec(f), metavar=f.name.upper(), help=f.help.replace("%", "%%"))
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input)."""
-    from core import run_lesson  # the package's API, so the CLI and notebooks share one path
+    from core import analysis, run_lesson  # the package's API, so the CLI and notebooks share one path
+    from core.data import DataError
 
     try:
-        args = _parser().parse_args(argv)
-        les = lesson(args.lesson)
+        args = parser().parse_args(argv)
         given = {k: v for k, v in vars(args).items() if v is not None and k != "lesson"}
-        for column in ("x", "y"):
-            if column in given:
-                given[column] = parse_list(given[column])
-        run = run_lesson(les.number, **given)
+        run = run_lesson(args.lesson, **given)
     except SystemExit as e:  # --help: argparse has printed it
         return int(e.code or 0)
     except _UsageError as e:

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.catalog import DOCUMENT_DATA
+from core.catalog import Lesson
 from core.settings import MAX_ABS_VALUE
 
-MIN_POINTS = 2
 MAX_POINTS = 1_000
 
 
@@ -26,9 +25,10 @@ class Preset:
     why: str
 
 
-def presets(lesson: int) -> tuple[Preset, ...]:
+def presets(les: Lesson) -> tuple[Preset, ...]:
     """The datasets offered on a lesson's page; the first is the document's."""
-    x, y = DOCUMENT_DATA[lesson]
+    d = les.defaults()
+    x, y = d.x, d.y
     return (
         Preset("The document's data", x, y, "The points the document's program fits."),
         # Fixed "noise" (not drawn at random) so the preset is the same for everyone.
@@ -101,8 +101,13 @@ def _number(v: object, row: int, column: str) -> float:
     return value
 
 
-def parse_columns(xs: Sequence[object], ys: Sequence[object]) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Two columns of raw cells as two tuples of floats; rows whose cells are all blank are skipped."""
+def parse_columns(xs: Sequence[object], ys: Sequence[object], min_points: int = 2,
+                  ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Two columns of raw cells as two tuples of floats; rows whose cells are all blank are skipped.
+
+    `min_points` is how many points the model needs: one per parameter (y = w·x is fixed by one
+    point with x ≠ 0; y = w·x + b needs two).
+    """
     if len(xs) != len(ys):
         raise DataError(f"x has {len(xs)} values but y has {len(ys)}: give one y for every x.")
     if len(xs) > MAX_POINTS:
@@ -118,29 +123,28 @@ def parse_columns(xs: Sequence[object], ys: Sequence[object]) -> tuple[tuple[flo
         x.append(_number(xv, i, "x"))
         y.append(_number(yv, i, "y"))
     if not x:
-        raise DataError("There is no data: add at least two points (x, y).")
-    if len(x) < MIN_POINTS:
-        raise DataError("There is only one point: add at least one more, a line needs two.")
+        raise DataError(f"There is no data: add at least {_points(min_points)} (x, y).")
+    if len(x) < min_points:
+        more = min_points - len(x)
+        raise DataError(f"There is only {_points(len(x))}: add at least {'one' if more == 1 else more} more. "
+                        f"A model with {min_points} parameters needs {_points(min_points)}.")
     return tuple(x), tuple(y)
 
 
-def parse_table(table: pd.DataFrame | Mapping[str, Iterable[object]]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def _points(n: int) -> str:
+    return "one point" if n == 1 else f"{n} points"
+
+
+def parse_table(table: pd.DataFrame | Mapping[str, Iterable[object]], min_points: int = 2,
+                ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """A table with columns x and y (a DataFrame or a mapping of lists) as two tuples of floats."""
     if isinstance(table, pd.DataFrame):
         missing = [c for c in ("x", "y") if c not in table.columns]
         if missing:
             raise DataError(f"The table needs columns x and y; column {missing[0]} is missing.")
         # Cells as Python objects: a NaN from a blank numeric cell stays NaN, text stays text.
-        return parse_columns(table["x"].astype(object).tolist(), table["y"].astype(object).tolist())
-    return parse_columns(list(table["x"]), list(table["y"]))
-
-
-def parse_list(text: str) -> tuple[object, ...]:
-    """A comma-separated list as typed on the command line, cells left unparsed for parse_columns."""
-    cells = tuple(c.strip() for c in text.split(","))
-    if cells == ("",):
-        return ()
-    return cells
+        return parse_columns(table["x"].astype(object).tolist(), table["y"].astype(object).tolist(), min_points)
+    return parse_columns(list(table["x"]), list(table["y"]), min_points)
 
 
 def table(x: Sequence[float], y: Sequence[float]) -> pd.DataFrame:

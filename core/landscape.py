@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -41,3 +42,27 @@ def span(values: Sequence[float], around: float | None, pad: float = 0.25) -> tu
 def grid(lo: float, hi: float, n: int) -> list[float]:
     """n evenly spaced values from lo to hi."""
     return torch.linspace(lo, hi, n, dtype=torch.float64).tolist()
+
+
+CURVE_POINTS = 300  # samples of L(w): a parabola looks smooth with far fewer
+GRID = 70  # per side of the L(w, b) grid
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The loss over a grid of the parameters that covers a run's path and the optimum."""
+
+    ws: list[float]
+    bs: list[float] | None  # None for a model without b: then `loss` is the curve L(w)
+    loss: list  # L(w) for each w, or rows of L(w, b) (row i is b = bs[i], column j is w = ws[j])
+
+
+def around(x: Sequence[float], y: Sequence[float], path: dict[str, Sequence[float]],
+           star: dict[str, float] | None) -> Landscape:
+    """The landscape over a range that covers `path` (values per parameter) and the optimum `star`."""
+    star = star or {}
+    ws = grid(*span(list(path["w"]), star.get("w")), CURVE_POINTS if "b" not in path else GRID)
+    if "b" not in path:
+        return Landscape(ws, None, loss_curve(x, y, ws))
+    bs = grid(*span(list(path["b"]), star.get("b")), GRID)
+    return Landscape(ws, bs, loss_surface(x, y, ws, bs))

@@ -1,16 +1,18 @@
-"""One frozen settings object per run: the single schema for defaults, widgets and the CLI."""
+"""One frozen settings object per run, made from the field table; and the check of its values."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+import dataclasses
 
-# Limits every caller shares; the pages use the tighter MAX_EPOCHS_PAGE.
-MAX_EPOCHS = 100_000
-MAX_EPOCHS_PAGE = 5_000
-MAX_LR = 10.0
-MAX_SEED = 2**32 - 1
-MAX_ABS_VALUE = 1e6  # data, initial weights and the x to predict
+from core.fields import (  # noqa: F401  (the limits are part of this module's API)
+    FIELDS,
+    MAX_ABS_VALUE,
+    MAX_EPOCHS,
+    MAX_EPOCHS_PAGE,
+    MAX_LR,
+    MAX_SEED,
+    SCALARS,
+)
 
 
 class SettingsError(ValueError):
@@ -22,42 +24,32 @@ class SettingsError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything that determines a run. Equal settings give an identical run."""
+class _SettingsMethods:
+    def replace(self, **changes) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
 
-    lesson: int  # 1..4, which of the document's programs
-    x: tuple[float, ...]  # inputs, one per point
-    y: tuple[float, ...]  # targets, same length as x
-    lr: float  # SGD learning rate
-    epochs: int  # iterations; each uses every point, so an iteration is an epoch
-    log_every: int  # print a console line when (epoch - 1) % log_every == 0, as the document
-    seed: int = 0  # seeds this run's own torch.Generator (the document's torch.manual_seed)
-    init_w: float | None = None  # None: drawn from the seed as the document does
-    init_b: float | None = None  # lessons 3-4 only; None: drawn from the seed
-    predict: float = 5  # the x whose prediction the program prints last
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The trained parameters of this lesson's model, by name."""
+        from core.catalog import lesson  # the catalog imports this module
+
+        return lesson(self.lesson).params
 
     @property
     def has_bias(self) -> bool:
-        return self.lesson in (3, 4)
-
-    def replace(self, **changes) -> Settings:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
+        return "b" in self.params
 
 
-def _finite(value: float, label: str) -> str | None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        return f"{label} must be a finite number, got {value}."
-    if abs(value) > MAX_ABS_VALUE:
-        return f"{label} must be between -1e6 and 1e6, got {value:.15g}."  # 1000001, not 1e+06
-    return None
-
-
-def _whole(value: object, lo: int, hi: int, label: str) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        return f"{label} must be a whole number from {lo:,} to {hi:,}, got {value}."
-    return None
+# Everything that determines a run: the lesson, then one attribute per field. Equal settings give an
+# identical run, and a frozen, hashable object is what the page caches runs by.
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [("lesson", int), *((f.name, object, dataclasses.field(default=f.default)) for f in FIELDS)],
+    bases=(_SettingsMethods,), frozen=True,
+)
+Settings.__module__ = __name__  # so pickle (st.cache_data) finds it here
+Settings.__doc__ = "Everything that determines a run (core.fields lists the fields). Equal settings, identical runs."
 
 
 def problems(s: Settings, max_epochs: int = MAX_EPOCHS) -> dict[str, str]:
@@ -65,24 +57,26 @@ def problems(s: Settings, max_epochs: int = MAX_EPOCHS) -> dict[str, str]:
 
     The data (x, y) is checked by core.data when it is parsed.
     """
-    found: dict[str, str | None] = {}
-    if s.lesson not in (1, 2, 3, 4):
-        found["lesson"] = f"Unknown lesson {s.lesson!r}: choose 1, 2, 3 or 4."
-    lr_ok = isinstance(s.lr, (int, float)) and not isinstance(s.lr, bool) and math.isfinite(s.lr)
-    if not (lr_ok and 0 < s.lr <= MAX_LR):
-        found["lr"] = f"Learning rate must be greater than 0 and at most {MAX_LR:g}, got {s.lr}."
-    found["epochs"] = _whole(s.epochs, 1, max_epochs, "Iterations")
-    found["log_every"] = _whole(s.log_every, 1, max_epochs, "Log every")
-    found["seed"] = _whole(s.seed, 0, MAX_SEED, "Seed")
-    if s.init_w is not None:
-        found["init_w"] = _finite(s.init_w, "Initial w")
-    if s.init_b is not None:
-        found["init_b"] = (_finite(s.init_b, "Initial b") if s.has_bias
-                           else f"Lesson {s.lesson} has no bias b; only lessons 3 and 4 do.")
-    found["predict"] = _finite(s.predict, "The x to predict")
+    from core.catalog import lesson
+
+    found: dict[str, str] = {}
+    try:
+        les = lesson(s.lesson) if isinstance(s.lesson, int) and not isinstance(s.lesson, bool) else lesson("")
+    except KeyError as e:
+        les = None
+        found["lesson"] = e.args[0][0].upper() + e.args[0][1:] + "."
+    for f in SCALARS:
+        value = getattr(s, f.name)
+        if les is not None and not f.applies(les.params):
+            if value is not None:
+                found[f.name] = f"Lesson {les.number} has no {f.param}; {f.label} does not apply."
+            continue
+        message = f.problem(value, max_epochs)
+        if message:
+            found[f.name] = message
     if len(s.x) != len(s.y):
         found["data"] = f"x has {len(s.x)} values but y has {len(s.y)}."
-    return {k: v for k, v in found.items() if v}
+    return found
 
 
 def check(s: Settings, max_epochs: int = MAX_EPOCHS) -> Settings:

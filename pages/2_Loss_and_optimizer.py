@@ -2,4 +2,4 @@
 
 from ui.lesson_page import render_lesson
 
-render_lesson(2)
+render_lesson("optimizer")

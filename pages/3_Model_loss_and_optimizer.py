@@ -2,4 +2,4 @@
 
 from ui.lesson_page import render_lesson
 
-render_lesson(3)
+render_lesson("linear")

@@ -2,4 +2,4 @@
 
 from ui.lesson_page import render_lesson
 
-render_lesson(4)
+render_lesson("module")

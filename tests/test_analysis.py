@@ -334,7 +334,7 @@ def test_every_verdict_is_one_of_the_kinds(lr):
         assert v.reason.strip()
         assert (v.epoch is None) == (v.kind == "still converging")
         if v.epoch is not None:
-            assert 1 <= v.epoch <= lesson(n).epochs
+            assert 1 <= v.epoch <= lesson(n).defaults().epochs
 
 
 def test_converged_tolerance_is_the_documented_one():

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from test_pages import console, figures, open_page
 
 import core
+from core.catalog import lesson
 from core.data import presets
 from core.settings import MAX_EPOCHS_PAGE, MAX_SEED
 from ui.data_table import FOLD_FROM
@@ -134,7 +135,7 @@ TABLE_CASES = {
                edits(added=[{"x": "7", "y": "14"}]), ([*DOC1[0], 7], [*DOC1[1], 14])),
     "only x, y None": (3, edits(added=[{"x": "7", "y": None}]), ("Row 7", "column y", "blank"),
                        edits(added=[{"x": "7", "y": "13"}]), ([*DOC3[0], 7], [*DOC3[1], 13])),
-    "all deleted": (1, edits(deleted=[0, 1, 2, 3, 4]), ("no data", "at least two points"),
+    "all deleted": (1, edits(deleted=[0, 1, 2, 3, 4]), ("no data", "at least one point"),
                     edits(deleted=[0, 1, 2]), ([4, 6], [7, 12])),
     "one left": (3, edits(deleted=[0, 1, 2, 3, 4]), ("only one point", "add at least one more"),
                  edits(deleted=[0, 1, 2, 3]), ([6, 8], [11, 16])),
@@ -301,7 +302,7 @@ def test_a_bad_setting_is_named_below_its_input_kept_and_fixable(name):
 
     at.number_input(key=key).set_value(good).run()
     assert no_message_below(at, key)
-    p = presets(n)[1]
+    p = presets(lesson(n))[1]
     assert_results(at, n, x=p.x, y=p.y, **{name: good})
 
 
@@ -342,5 +343,5 @@ def test_two_bad_settings_each_get_their_own_message_and_the_rest_works():
     assert "Learning rate" in message_below(at, "l3.lr")
     at.button(key="l3.reset").click().run()
     assert no_message_below(at, "l3.lr") and no_message_below(at, "l3.epochs")
-    p = presets(3)[1]
+    p = presets(lesson(3))[1]
     assert_results(at, 3, x=p.x, y=p.y)

@@ -87,7 +87,7 @@ BAD = [
     pytest.param(["1", "--x", "1,2,3", "--y", "1,2"], id="lengths-differ"),
     pytest.param(["3", "--x", "1,2,3"], id="x-only-differs-from-default-y"),
     pytest.param(["1", "--x=", "--y="], id="empty"),
-    pytest.param(["1", "--x", "1", "--y", "2"], id="single-point"),
+    pytest.param(["3", "--x", "1", "--y", "2"], id="single-point-with-bias"),
     pytest.param(["1", "--x", "1,,3", "--y", "1,2,3"], id="blank-cell"),
     pytest.param(["2", "--x", "1,nan", "--y", "1,2"], id="nan"),
     pytest.param(["3", "--x", "1,2", "--y", "inf,2"], id="inf"),

@@ -11,16 +11,16 @@ import pandas as pd
 import pytest
 
 from core.analysis import verdict
-from core.catalog import DOCUMENT_DATA, lesson
+from core.catalog import lesson
 from core.data import (
     MAX_POINTS,
     DataError,
     parse_columns,
-    parse_list,
     parse_table,
     presets,
     table,
 )
+from core.fields import BY_NAME
 from core.lessons import train
 
 LESSON_NUMBERS = (1, 2, 3, 4)
@@ -35,7 +35,8 @@ def test_document_data_is_the_documents(n, programs):
     text = programs[n]
     xs = ast.literal_eval(re.search(r"^X = torch\.tensor\((\[.*\]), dtype", text, re.M).group(1))
     ys = ast.literal_eval(re.search(r"^Y = torch\.tensor\((\[.*\]), dtype", text, re.M).group(1))
-    assert DOCUMENT_DATA[n] == (tuple(_flatten(xs)), tuple(_flatten(ys)))
+    d = lesson(n).defaults()
+    assert (d.x, d.y) == (tuple(_flatten(xs)), tuple(_flatten(ys)))
 
 
 def _error(table_or_columns) -> DataError:
@@ -201,6 +202,10 @@ def test_parse_list_splits_on_commas(text, cells):
     assert parse_list(text) == cells
 
 
+def parse_list(text: str):
+    return BY_NAME["x"].parse(text)  # the column fields' text codec (CLI and URL)
+
+
 def test_parse_list_then_parse_columns():
     assert parse_columns(parse_list("-2, -1,0"), parse_list("1.5,2,2.5")) == ((-2.0, -1.0, 0.0), (1.5, 2.0, 2.5))
     e = _error((parse_list("1,,3"), parse_list("1,2,3")))
@@ -219,7 +224,7 @@ def test_table_round_trips():
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
 def test_presets_are_valid_data(n):
-    ps = presets(n)
+    ps = presets(lesson(n))
     assert len(ps) >= 2
     assert len({p.name for p in ps}) == len(ps)
     for p in ps:
@@ -233,12 +238,13 @@ def test_presets_are_valid_data(n):
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
 def test_first_preset_is_the_documents_data(n):
-    first = presets(n)[0]
-    assert (first.x, first.y) == DOCUMENT_DATA[n]
+    first = presets(lesson(n))[0]
+    d = lesson(n).defaults()
+    assert (first.x, first.y) == (d.x, d.y)
 
 
 def _preset(n: int, name: str):
-    return next(p for p in presets(n) if p.name == name)
+    return next(p for p in presets(lesson(n)) if p.name == name)
 
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
@@ -252,7 +258,7 @@ def test_large_x_preset_diverges_at_the_default_rate(n):
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
 def test_other_presets_do_not_diverge_at_the_default_rate(n):
     s = lesson(n).defaults()
-    for p in presets(n):
+    for p in presets(lesson(n)):
         if p.name != "Large x (diverges)":
             run = train(s.replace(x=tuple(map(float, p.x)), y=tuple(map(float, p.y))))
             assert verdict(run).kind != "diverged", p.name

@@ -15,9 +15,10 @@ from test_pages import console, figures, open_page
 
 import core
 from core import analysis
+from core.catalog import lesson
 from core.data import presets
 
-LARGE_X = presets(2)[3]
+LARGE_X = presets(lesson(2))[3]
 assert LARGE_X.name.startswith("Large x")
 
 # name: (lesson, settings, epoch where the loss overflows, epochs that ran finite)

@@ -71,7 +71,8 @@ def test_predicting_at_negative_zero_matches_the_document(n, document_log):
 
 
 def test_lessons_table_matches_the_design():
-    got = [(les.number, les.slug, les.lr, les.epochs, les.log_every, les.init_w, les.params) for les in LESSONS]
+    got = [(les.number, les.slug, d.lr, d.epochs, d.log_every, d.init_w, les.params)
+           for les, d in ((les, les.defaults()) for les in LESSONS)]
     assert got == [
         (1, "autograd", 0.01, 20, 2, None, ("w",)),
         (2, "optimizer", 0.01, 20, 2, 0.0, ("w",)),

@@ -16,7 +16,6 @@ from streamlit.runtime import Runtime
 from test_pages import console, open_page
 
 import core
-import ui.runs
 from core.catalog import lesson
 from core.lessons import train
 from core.settings import MAX_EPOCHS_PAGE
@@ -149,7 +148,7 @@ def test_a_long_run_does_not_hold_up_another_visitor(shared_runtime, monkeypatch
         finally:
             window["end"] = time.perf_counter()
 
-    monkeypatch.setattr(ui.runs, "train", timed_train)
+    monkeypatch.setattr("core.view.train", timed_train)
     errors: list[BaseException] = []
 
     def visitor_a():

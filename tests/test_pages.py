@@ -14,7 +14,7 @@ import core
 from core import analysis
 from core.catalog import lesson
 from core.data import presets
-from ui.nav import PAGES, url_path
+from ui.nav import url_path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -31,7 +31,7 @@ def open_page(n: int | None, setup=None) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     if n is not None:
-        at.switch_page(PAGES[n])
+        at.switch_page(lesson(n).page)
         if setup:
             setup(at)
         at.run()
@@ -77,7 +77,7 @@ def test_home_page_links_every_lesson():
     assert at.title[0].value == "Gradient Descent Lab"
     links = [el.proto.page for el in at.get("page_link")]
     for n in LESSONS:
-        assert links.count(url_path(n).lstrip("/")) == 2, f"lesson {n}: once in the menu, once on its card"
+        assert links.count(url_path(lesson(n)).lstrip("/")) == 2, f"lesson {n}: once in the menu, once on its card"
     assert len(figures(at)) == 1
 
 
@@ -91,7 +91,7 @@ def test_lesson_at_defaults_prints_the_document(n):
     for label in ("Learning rate", "Learning rate (exact)", "Iterations", "Log every", "Seed", "x to predict",
                   "Reset to the lesson's defaults", "Log scale", "Line after epoch"):
         assert label in labels, label
-    assert at.select_slider(key=f"l{n}.lr_pick").value == lesson(n).lr
+    assert at.select_slider(key=f"l{n}.lr_pick").value == lesson(n).defaults().lr
     # The program shown is the program for these settings.
     assert any("torch.manual_seed(0)" in c.value for c in at.code)
 
@@ -210,7 +210,7 @@ def test_lesson4_shows_the_module_and_that_it_equals_lesson3():
 def test_diverging_preset_explains_and_the_safe_rate_fixes_it():
     at = open_page(2)
     at.button(key="l2.preset3").click().run()  # "Large x (diverges)"
-    p = presets(2)[3]
+    p = presets(lesson(2))[3]
     curv = analysis.curvature(p.x, False)
     assert at.error, "a diverged run is shown as an error banner"
     assert "Diverged" in at.error[0].value and f"{curv.lr_critical:.6g}" in at.error[0].value

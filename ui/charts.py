@@ -1,4 +1,4 @@
-"""Figure builders: a run in, a Plotly figure out — the loss per epoch, the fit, the loss landscape.
+"""Figure builders: a view of a run in (core.view), a Plotly figure out — the loss per epoch, the fit, the landscape.
 
 No streamlit here, so every figure can be built in a test or a notebook. Two promises hold for
 every figure: nothing non-finite is ever drawn (a diverged run is drawn up to its last finite
@@ -15,14 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from core import analysis, landscape
-from core.lessons import Run, number_literal
+from core import landscape
+from core.program import number_literal
+from core.view import View
 from ui.style import COLOR, layout
 
 MAX_POINTS = 1_000  # per trace: keeps a 100,000-epoch run's figure small and quick to draw
 DENSE_HEAD = 250  # the first epochs are always drawn one by one: that is where most movement happens
-CURVE_POINTS = 300  # samples of L(w): a parabola looks smooth with far fewer
-GRID = 70  # per side of the L(w, b) contour grid
 
 # Light where the loss is low, so the path and the optimum stand out where the path spends its time.
 _LANDSCAPE_SCALE = [[0.0, "#FFFFFF"], [1.0, "#8F8F8F"]]
@@ -56,17 +55,6 @@ def _drawn(n: int) -> np.ndarray:
     return np.r_[rows[:-1] if (n - 1 - rows[-1]) % 2 == 0 else rows, n - 1]
 
 
-def _optimum(run: Run) -> analysis.Optimum:
-    s = run.settings
-    return analysis.optimum(s.x, s.y, s.has_bias)
-
-
-def _path(run: Run) -> dict[str, np.ndarray]:
-    """Each parameter after every finite epoch, epoch 0 being the initial value: the iterates of GD."""
-    h = run.history.iloc[: analysis.finite_epochs(run)]
-    return {name: np.r_[run.initial[name], h[name].to_numpy(dtype=float)] for name in run.initial}
-
-
 def _finite_note(shown: int, wanted: int) -> str:
     """Says so when a diverged run is drawn only up to its last finite epoch, not the one wanted."""
     return ", the last finite one" if shown < wanted else ""
@@ -98,14 +86,14 @@ def _overflow_marker(epoch: int) -> dict:
     }
 
 
-def loss_chart(run: Run, log_y: bool = True) -> go.Figure:
+def loss_chart(view: View, log_y: bool = True) -> go.Figure:
     """The loss before each epoch's update, and the closed-form minimum loss dashed; log scale by default."""
-    s = run.settings
-    n_finite = analysis.finite_epochs(run)
+    run, s = view.run, view.settings
+    n_finite = view.finite
     rows = _drawn(n_finite)
     epochs = run.history["epoch"].to_numpy()[rows]
     loss = run.history["loss"].to_numpy(dtype=float)[rows]
-    min_loss = _optimum(run).loss
+    min_loss = view.optimum.loss
 
     shown, min_shown, note, min_note = loss, min_loss, "", ""
     if log_y:
@@ -134,13 +122,6 @@ def loss_chart(run: Run, log_y: bool = True) -> go.Figure:
 
 
 # ---- the fit at an epoch --------------------------------------------------------------------
-
-
-def _params_after(run: Run, epoch: int) -> dict[str, float]:
-    """The parameters after the update of `epoch`; epoch 0 means before any update."""
-    if epoch == 0:
-        return dict(run.initial)
-    return {name: float(run.history[name].iat[epoch - 1]) for name in run.initial}
 
 
 def _line(p: dict[str, float], xs: np.ndarray) -> np.ndarray:
@@ -174,13 +155,13 @@ def _off_chart_note(p: dict[str, float]) -> dict:
                              "font": {"color": COLOR["model"]}, "bgcolor": "rgba(255, 255, 255, 0.8)"}]}
 
 
-def fit_chart(run: Run, epoch: int) -> go.Figure:
+def fit_chart(view: View, epoch: int) -> go.Figure:
     """The data, the model's line after `epoch` (0: the initial line), the least-squares line, the prediction."""
-    s = run.settings
-    wanted = min(max(int(epoch), 0), len(run.history))  # a stale slider value must not break the page
-    shown = min(wanted, analysis.finite_epochs(run))  # a diverged run: its last finite line
-    p = _params_after(run, shown)
-    opt = _optimum(run)
+    s = view.settings
+    wanted = min(max(int(epoch), 0), len(view.run.history))  # a stale slider value must not break the page
+    shown = min(wanted, view.params_finite)  # a diverged run: its last finite line
+    p = view.params_after(shown)
+    opt = view.optimum
 
     x_lo, x_hi = landscape.span(s.x, s.predict, pad=0.1)
     # The line passes through every data x, so hovering on it reads off the prediction ŷ there.
@@ -226,18 +207,18 @@ def _path_traces(xs: np.ndarray, ys: np.ndarray, epochs: np.ndarray, hover: str,
     ]
 
 
-def _landscape_curve(run: Run) -> go.Figure:
-    """Lessons 1-2: the parabola L(w) and the iterates of w on it."""
-    s = run.settings
-    opt = _optimum(run)
+def _landscape_curve(view: View) -> go.Figure:
+    """A model y = w·x: the parabola L(w) and the iterates of w on it."""
+    s, run = view.settings, view.run
+    opt = view.optimum
     w_star = opt.params["w"] if opt.params is not None else None
-    path_w = _path(run)["w"]
-    ws = landscape.grid(*landscape.span(path_w.tolist(), w_star), CURVE_POINTS)
+    path_w = view.path["w"]
+    ws, curve = view.landscape.ws, view.landscape.loss
 
     epochs = _drawn(len(path_w))  # row i of the path is epoch i
     drawn_w = path_w[epochs]
     drawn_loss = np.array(landscape.loss_curve(s.x, s.y, drawn_w.tolist()))
-    traces = [go.Scatter(x=np.array(ws), y=np.array(landscape.loss_curve(s.x, s.y, ws)), name="loss L(w)",
+    traces = [go.Scatter(x=np.array(ws), y=np.array(curve), name="loss L(w)",
                          mode="lines", line={"color": COLOR["landscape"], "width": 3},
                          hovertemplate="w = %{x:.4g}<br>L(w) = %{y:.4g}<extra></extra>"),
               *_path_traces(drawn_w, drawn_loss, epochs,
@@ -271,15 +252,14 @@ def _contour_levels(z: np.ndarray) -> tuple[dict, dict]:
     return {"start": math.floor(lo * 2) / 2 + 0.5, "end": hi, "size": 0.5}, colorbar
 
 
-def _landscape_contours(run: Run) -> go.Figure:
-    """Lessons 3-4: contours of L(w, b) and the path of (w, b) across them."""
-    s = run.settings
-    opt = _optimum(run)
+def _landscape_contours(view: View) -> go.Figure:
+    """A model y = w·x + b: contours of L(w, b) and the path of (w, b) across them."""
+    run = view.run
+    opt = view.optimum
     star = opt.params or {}
-    path = _path(run)
-    ws = landscape.grid(*landscape.span(path["w"].tolist(), star.get("w")), GRID)
-    bs = landscape.grid(*landscape.span(path["b"].tolist(), star.get("b")), GRID)
-    surface = np.array(landscape.loss_surface(s.x, s.y, ws, bs))
+    path = view.path
+    ws, bs = view.landscape.ws, view.landscape.bs
+    surface = np.array(view.landscape.loss)
     z = _excess_levels(surface, opt.loss)
     contours, colorbar = _contour_levels(z)
 
@@ -301,6 +281,6 @@ def _landscape_contours(run: Run) -> go.Figure:
                                             yaxis={"range": [bs[0], bs[-1]], **axis}))
 
 
-def landscape_chart(run: Run) -> go.Figure:
-    """The loss over the parameters and the path GD took: L(w) for lessons 1-2, contours of L(w, b) for 3-4."""
-    return _landscape_contours(run) if run.settings.has_bias else _landscape_curve(run)
+def landscape_chart(view: View) -> go.Figure:
+    """The loss over the parameters and the path GD took: the curve L(w), or contours of L(w, b)."""
+    return _landscape_contours(view) if view.landscape.bs is not None else _landscape_curve(view)

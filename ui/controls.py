@@ -1,4 +1,4 @@
-"""The lesson's settings in the sidebar: widgets in, plain values and per-field messages out."""
+"""The lesson's settings in the sidebar, made from the field table: widgets in, raw values and message slots out."""
 
 from __future__ import annotations
 
@@ -7,11 +7,24 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.catalog import Lesson
-from core.settings import MAX_EPOCHS_PAGE
+from core.fields import MAX_EPOCHS_PAGE, SCALARS, STARTS, Field
 
-# Log-spaced choices; the lessons' defaults (0.01, 0.015) are among them.
+# Log-spaced choices; the lessons' defaults (0.01, 0.015) are among them. The page adds the data's
+# own 1/λmax and 2/λmax band (ui.lesson_page), so every regime is a slider step away.
 LR_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.015, 0.02, 0.03, 0.045, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0)
 RANDOM, FIXED = "random from the seed", "fixed values"
+
+
+# Multiples of this data's 1/λmax on the slider: monotone, the overshoot boundary, a damped zigzag,
+# a slow zigzag, and just past 2/λmax, where every run diverges.
+_LANDMARKS = (0.5, 1.0, 1.5, 1.9, 2.1)
+
+
+def landmark_rates(lam_max: float) -> tuple[float, ...]:
+    """Rates at fixed multiples of 1/λmax, to three significant digits, for the slider."""
+    if not lam_max > 0:
+        return ()
+    return tuple(float(f"{m / lam_max:.3g}") for m in _LANDMARKS if 0 < m / lam_max <= LR_CHOICES[-1] * 10)
 
 
 def key(les: Lesson, name: str) -> str:
@@ -20,13 +33,13 @@ def key(les: Lesson, name: str) -> str:
 
 
 def defaults(les: Lesson) -> dict[str, object]:
-    """Every control's default, by name: the document's settings."""
+    """Every control's default, by widget name: the document's settings."""
     d = les.defaults()
-    return {
-        "lr_pick": d.lr, "lr": d.lr, "epochs": d.epochs, "log_every": d.log_every, "seed": d.seed,
-        "start": RANDOM if d.init_w is None else FIXED,
-        "init_w": d.init_w if d.init_w is not None else 0.0, "init_b": 0.0, "predict": d.predict,
-    }
+    values: dict[str, object] = {"lr_pick": d.lr, "start": RANDOM if d.init_w is None else FIXED}
+    for f in SCALARS:
+        value = getattr(d, f.name)
+        values[f.name] = 0.0 if value is None and f.optional else value  # the fixed value offered first
+    return values
 
 
 def reset(les: Lesson) -> None:
@@ -43,15 +56,9 @@ def set_lr(les: Lesson, lr: float) -> None:
 
 @dataclass(frozen=True)
 class Values:
-    """What the controls hold: raw values (not yet checked) and where to show a message for each."""
+    """What the controls hold: raw values by field name (not yet checked), and where to show a message for each."""
 
-    lr: float
-    epochs: int
-    log_every: int
-    seed: int
-    init_w: float | None
-    init_b: float | None
-    predict: float
+    values: dict[str, object]
     slots: dict  # field name -> st.empty() placeholder just below its widget
 
 
@@ -65,51 +72,67 @@ def _sync_pick(les: Lesson) -> None:
         st.session_state[key(les, "lr_pick")] = lr
 
 
-def controls_ui(les: Lesson) -> Values:
-    """Draw the settings in the sidebar and return their values; nothing is validated here."""
+def _number(les: Lesson, f: Field, slots: dict, **more) -> None:
+    """One field's number input, with the slot for its message right below it."""
+    fmt = None if f.kind == "count" else "%g"
+    help_text = f.help + (f" 1 to {MAX_EPOCHS_PAGE:,} on this page." if f.per_run_limit else "")
+    st.number_input(f.label, key=key(les, f.name), step=f.step, format=fmt, help=help_text, **more)
+    slots[f.name] = st.empty()
+
+
+def _rate(les: Lesson, f: Field, slots: dict, extra_choices: tuple[float, ...]) -> None:
+    """The learning rate: log-spaced choices on a slider, and the exact value in a box."""
+    # The exact value joins the choices, so the slider always shows the rate in use.
+    options = sorted({*LR_CHOICES, *extra_choices, st.session_state[key(les, "lr_pick")]})
+    st.select_slider(f.label, options=options, key=key(les, "lr_pick"), format_func=lambda v: f"{v:.3g}",
+                     on_change=_sync_exact, args=(les,), help=f.help)
+    st.number_input(f"{f.label} (exact)", key=key(les, f.name), step=f.step, format="%g",
+                    on_change=_sync_pick, args=(les,))
+    slots[f.name] = st.empty()
+
+
+def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> Values:
+    """Draw the lesson's settings in the sidebar and return their values; nothing is validated here.
+
+    Every scalar field of core.fields that applies to the lesson gets its widget, in the table's
+    order; the starting values share one "random or fixed" choice.
+    """
     for name, value in defaults(les).items():
         st.session_state.setdefault(key(les, name), value)
-    k = lambda name: key(les, name)  # noqa: E731 - keeps the widget calls on one line each
     slots: dict = {}
+    fields = [f for f in SCALARS if f.applies(les.params)]
+    starts = [f for f in fields if f in STARTS]
     with st.sidebar:
         st.subheader("Settings")
         # First, not last: on a 768-pixel screen the end of the sidebar is below the fold.
-        st.button("Reset to the lesson's defaults", key=k("reset"), on_click=reset, args=(les,),
+        st.button("Reset to the lesson's defaults", key=key(les, "reset"), on_click=reset, args=(les,),
                   width="stretch", icon=":material/restart_alt:")
-        # The exact value joins the log-spaced choices, so the slider always shows the rate in use.
-        options = sorted({*LR_CHOICES, st.session_state[k("lr_pick")]})
-        st.select_slider("Learning rate", options=options, key=k("lr_pick"), format_func=lambda v: f"{v:g}",
-                         on_change=_sync_exact, args=(les,), help="The step size η of every update.")
-        st.number_input("Learning rate (exact)", key=k("lr"), step=0.001, format="%g",
-                        on_change=_sync_pick, args=(les,))
-        slots["lr"] = st.empty()
-        left, right = st.columns(2)
-        with left:
-            st.number_input("Iterations", key=k("epochs"), step=10,
-                            help=f"Epochs to train, 1 to {MAX_EPOCHS_PAGE:,}. Each uses every point.")
-            slots["epochs"] = st.empty()
-        with right:
-            st.number_input("Log every", key=k("log_every"), step=1,
-                            help="Print a console line every K epochs, as the document's `if iter % K == 0`.")
-            slots["log_every"] = st.empty()
-        params = "w and b" if les.has_bias else "w"
-        start = st.radio(f"Initial {params}", (RANDOM, FIXED), key=k("start"), horizontal=True)
-        st.number_input("Seed", key=k("seed"), step=1, disabled=start == FIXED,
-                        help="Seeds the run's random generator: the document's torch.manual_seed(seed).")
-        slots["seed"] = st.empty()
-        init_w = init_b = None
-        if start == FIXED:
-            cols = st.columns(2 if les.has_bias else 1)
-            with cols[0]:
-                init_w = st.number_input("Initial w", key=k("init_w"), step=0.1, format="%g")
-                slots["init_w"] = st.empty()
-            if les.has_bias:
-                with cols[1]:
-                    init_b = st.number_input("Initial b", key=k("init_b"), step=0.1, format="%g")
-                    slots["init_b"] = st.empty()
-        st.number_input("x to predict", key=k("predict"), step=1.0, format="%g",
-                        help="The program ends by printing the model's prediction for this x.")
-        slots["predict"] = st.empty()
+        fixed = st.session_state[key(les, "start")] == FIXED
+        pair: list[Field] = []  # counts go two to a row
+        for f in fields:
+            if f.kind == "rate":
+                _rate(les, f, slots, extra_lrs)
+            elif f.kind == "count" and f.name != "seed":
+                pair.append(f)
+                if len(pair) == 2 or f is fields[-1]:
+                    for col, g in zip(st.columns(len(pair)), pair, strict=True):
+                        with col:
+                            _number(les, g, slots)
+                    pair = []
+            elif f in STARTS:
+                continue  # drawn with the seed, below
+            elif f.name == "seed":
+                names = " and ".join(g.param for g in starts)
+                st.radio(f"Initial {names}", (RANDOM, FIXED), key=key(les, "start"), horizontal=True)
+                _number(les, f, slots, disabled=fixed)
+                if fixed:
+                    for col, g in zip(st.columns(len(starts)), starts, strict=True):
+                        with col:
+                            _number(les, g, slots)
+            else:
+                _number(les, f, slots)
     ss = st.session_state
-    return Values(lr=ss[k("lr")], epochs=ss[k("epochs")], log_every=ss[k("log_every")], seed=ss[k("seed")],
-                  init_w=init_w, init_b=init_b, predict=ss[k("predict")], slots=slots)
+    values = {f.name: ss[key(les, f.name)] for f in fields}
+    for f in starts:
+        values[f.name] = values[f.name] if fixed else None
+    return Values(values, slots)

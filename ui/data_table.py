@@ -64,7 +64,7 @@ def _fold_big_paste(les: Lesson) -> None:
 def data_ui(les: Lesson) -> tuple[tuple[float, ...], tuple[float, ...]] | DataError:
     """Draw the table and the presets; return the points, or the problem with them (also shown)."""
     if _key(les, "data") not in st.session_state:
-        x, y = presets(les.number)[0].x, presets(les.number)[0].y
+        x, y = presets(les)[0].x, presets(les)[0].y
         st.session_state[_key(les, "data")] = _as_text(x, y)
     _fold_big_paste(les)
     st.subheader("Data")
@@ -77,7 +77,7 @@ def data_ui(les: Lesson) -> tuple[tuple[float, ...], tuple[float, ...]] | DataEr
         },
     )
     try:
-        points = parse_table(edited)
+        points = parse_table(edited, min_points=len(les.params))
         st.caption(f"{len(points[0])} points. Edit a cell, add a row at the bottom, or select rows to delete them "
                    f"(at most {MAX_POINTS:,}).")
     except DataError as e:
@@ -85,7 +85,7 @@ def data_ui(les: Lesson) -> tuple[tuple[float, ...], tuple[float, ...]] | DataEr
         points = e
     st.caption("Presets")
     with st.container(horizontal=True, gap="small"):
-        for i, p in enumerate(presets(les.number)):
+        for i, p in enumerate(presets(les)):
             label = "Reset to the document's data" if i == 0 else p.name
             st.button(label, key=_key(les, f"preset{i}"), help=p.why, on_click=load, args=(les, p.x, p.y))
     return points

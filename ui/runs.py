@@ -1,4 +1,4 @@
-"""Runs and comparisons, cached by their settings so a rerun that changes no setting costs nothing."""
+"""Views of runs and the lessons' comparisons, cached by their settings: a rerun that changes nothing costs nothing."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import threading
 
 import streamlit as st
 
-from core import insight
-from core.catalog import LESSONS
-from core.lessons import Progress, Run, train
+from core import catalog, insight, view
+from core.lessons import Progress
 from core.settings import Settings
 
 PROGRESS_FROM = 1_000  # epochs; shorter runs finish before a bar would be seen
@@ -19,14 +18,14 @@ _CACHE = {"max_entries": 64, "show_spinner": False}
 
 
 @st.cache_data(**_CACHE)
-def _train(settings: Settings, _progress: Progress | None = None) -> Run:
-    return train(settings, _progress)
+def _build(settings: Settings, _progress: Progress | None = None) -> view.View:
+    return view.build(settings, _progress)
 
 
-def run(settings: Settings) -> Run:
-    """The run for these settings; a long one that is not cached yet shows a progress bar."""
+def build(settings: Settings) -> view.View:
+    """The view of the run for these settings; a long run that is not cached yet shows a progress bar."""
     if settings.epochs < PROGRESS_FROM:
-        return _train(settings)
+        return _build(settings)
     slot = st.empty()
     # Progress is reported from inside the cached function. Drawing the bar in the context from
     # before the call keeps Streamlit from recording it as part of the cached result (it would
@@ -36,7 +35,7 @@ def run(settings: Settings) -> Run:
     def report(done: int, total: int) -> None:
         outside.run(slot.progress, done / total, text=f"Training: epoch {done:,} of {total:,}")
 
-    result = _train(settings, report)
+    result = _build(settings, report)
     slot.empty()
     return result
 
@@ -55,7 +54,7 @@ def class_vs_linear(settings: Settings) -> insight.Comparison:
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Once per server, in the background: run each lesson once while the first visitor reads the home page.
+    """Once per server, in the background: run each lesson once while the first visitor reads the page.
 
     The first torch.optim.SGD imports torch._dynamo, which took the first visit to lessons 2-4 from
     about 1.2 s to 3 s after the home page; a run costs nothing next to it.
@@ -68,5 +67,5 @@ def warm_up() -> threading.Thread:
 
 
 def _run_each_lesson() -> None:
-    for les in LESSONS:
+    for les in catalog.LESSONS:
         les.train(les.defaults())

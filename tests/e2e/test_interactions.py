@@ -97,7 +97,7 @@ def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
 
     app.click("Reset to the lesson's defaults")
     assert app.console() == reference(n)
-    assert app.page.get_by_label("Learning rate (exact)", exact=True).input_value() == f"{lesson(n).lr:g}"
+    assert app.page.get_by_label("Learning rate (exact)", exact=True).input_value() == f"{lesson(n).defaults().lr:g}"
 
 
 @pytest.mark.parametrize("n", [1, 3], ids=lesson_id)  # w·x, and w·x + b
@@ -123,7 +123,7 @@ def test_edited_cell_moves_the_data_points(n, at_defaults):
 @pytest.mark.parametrize("n", [2, 4], ids=lesson_id)  # w·x, and w·x + b
 def test_diverging_preset_then_the_safe_rate(n, at_defaults):
     app = at_defaults
-    large = presets(n)[3]
+    large = presets(lesson(n))[3]
     assert large.name == "Large x (diverges)"
     curv = analysis.curvature(large.x, lesson(n).has_bias)
 
