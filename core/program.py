@@ -96,7 +96,8 @@ class Program:
                 parts.append(f"_tape.start({self.params})\n")
             parts.append(text)
             if st.role in listens:
-                indent = text[: len(text) - len(text.lstrip(" "))]
+                # After the loop's header the call opens each epoch's body; elsewhere it follows the step.
+                indent = _INDENT if st.role == "loop" else text[: len(text) - len(text.lstrip(" "))]
                 parts.append(f"{indent}_tape.{listens[st.role]}(iter)\n")
         parts.append(f"with torch.no_grad():\n    _tape.finish({_fill(self.prediction, v)}, "
                      f"{_fill(self.final_loss, v)})\n")
