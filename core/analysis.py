@@ -407,7 +407,7 @@ def verdict(run: Run, opt: Optimum | None = None, curv: Curvature | None = None)
         parts.append("Float32 will most likely stall before the tolerance is reached: near the optimum the "
                      "slow direction's updates η·∂L/∂p become smaller than half the gap between neighbouring "
                      "float32 numbers, and adding them rounds back to the same value. More epochs will not "
-                     "get it there; a larger rate (below 2/λmax) or centred x will.")
+                     "get it there; a larger rate (below 2/λmax) makes those updates larger.")
         headline = "Converging, but float32 will stall first"
     elif more is not None:
         caveat = ("; float32 may stall a little short of it, as its resolution near the optimum is close to "
