@@ -5,7 +5,7 @@ import sys
 import streamlit as st
 
 from core.catalog import LESSONS
-from ui import nav, style
+from ui import nav, plotly_spec, style
 
 
 def picture(slot) -> None:
@@ -13,12 +13,11 @@ def picture(slot) -> None:
     if "torch" not in sys.modules:
         # The first visit after the server starts waits 1-2 s for torch. Drawing the chart's frame first
         # has the browser load its charting code meanwhile instead of after: the page is drawn ~1 s sooner.
-        slot.plotly_chart(style.frame("w", "loss L(w) (MSE)", "Loading PyTorch and running lesson 1…"),
-                          config={"displaylogo": False}, theme=None)
+        plotly_spec.chart(style.frame("w", "loss L(w) (MSE)", "Loading PyTorch and running lesson 1…"), slot)
     from ui import charts, runs  # torch: imported only once the rest of the page is on its way
 
     view = runs.build(LESSONS[0].defaults())
-    slot.plotly_chart(charts.landscape_chart(view), key="home_picture", config={"displaylogo": False}, theme=None)
+    plotly_spec.chart(charts.landscape_chart(view), slot, key="home_picture")
     runs.warm_up()
 
 
@@ -62,9 +61,10 @@ st.markdown(
     "on every machine, every time. *Reset to the lesson's defaults* brings it back after any experiment.\n"
     "- **One link per lesson**: "
     + ", ".join(f"[{nav.url_path(les)}]({nav.url_path(les).lstrip('/')})" for les in LESSONS) + ".\n"
-    "- **Try, in this order**: raise the learning rate until the run oscillates, then diverges (the verdict gives "
-    "the critical rate for the data); load the *Large x* preset to see why scaling the inputs matters; "
-    "in lesson 3, raise the iterations to watch b crawl towards its optimum.\n"
+    "- **Try, in this order**: move the learning-rate slider up — its marks include the data's own 1/λmax and "
+    "2/λmax — and watch the descent go smooth, then zigzag, then diverge past 2/λmax (the verdict says which and "
+    "why); load the *Large x* preset to see why scaling the inputs matters; in lesson 3, raise the iterations to "
+    "watch b crawl towards its optimum.\n"
     "- **On a projector**: wide layout, big charts; zoom the browser to 125 % for the back row "
     "(Ctrl/⌘ +). The sidebar can be collapsed with the « button.\n"
     "- **Take it home**: every lesson shows the complete program for its current settings, with a download button; "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -15,7 +15,10 @@ import torch
 from core.lessons import Run
 from core.settings import MAX_LR
 
-CONVERGED_TOL = 1e-4  # converged: every parameter within 1e-4 * (1 + |optimum|) of the optimum
+# The one convergence tolerance: every parameter within CONVERGED_TOL·(1 + |optimum|) of the optimum.
+# "Converged" and the "about N more epochs" estimate both use it; TOLERANCE_TEXT is how the page states it.
+CONVERGED_TOL = 1e-4
+TOLERANCE_TEXT = "1e-4·(1 + |optimum|) per parameter"
 
 
 @dataclass(frozen=True)
@@ -54,21 +57,20 @@ class Curvature:
         exponent = math.floor(math.log10(self.lr_fastest)) - 1
         return float(f"{math.floor(self.lr_fastest / 10**exponent)}e{exponent}")  # 0.036, not 0.036000000000000004
 
+    @property
+    def eigenvectors(self) -> tuple[tuple[float, ...], ...]:
+        """Unit eigenvectors in (w[, b]) order, one per eigenvalue (ascending), largest component positive."""
+        vals, vecs = np.linalg.eigh(np.array(self.hessian, dtype=np.float64))
+        out = []
+        for i in range(len(vals)):
+            v = vecs[:, i]
+            v = v if v[np.argmax(np.abs(v))] > 0 else -v
+            out.append(tuple(float(c) for c in v))
+        return tuple(out)
+
     def contraction(self, lr: float) -> float:
         """How much one step shrinks the error along the slowest-shrinking direction: max|1 - lr λ|."""
         return max(abs(1 - lr * lam) for lam in self.eigenvalues)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What a run did, when that became clear, and why, in a sentence or two."""
-
-    kind: str  # one of KINDS
-    epoch: int | None  # the epoch where it was decided (1-based); None while still converging
-    reason: str
-
-
-KINDS = ("converged", "still converging", "oscillating", "diverged")
 
 
 def _t(v: Sequence[float]) -> torch.Tensor:
@@ -134,76 +136,441 @@ def finite_epochs(run: Run) -> int:
     return int(bad[0]) if len(bad) else len(values)
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.6g}"
+# ---------------------------------------------------------------------------------------------- the verdict
+#
+# For fixed-rate gradient descent on this quadratic loss the update is θ ← θ − ηH(θ − θ*), so the error's
+# component along each eigenvector of H is multiplied by exactly (1 − ηλ) per step. The verdict states that
+# (the theory, in float64) and checks it against what the float32 run did; where they differ it says so.
+
+KINDS = ("converged", "converging", "on the edge", "diverging", "stalled", "overflowed")
+EPS32 = 2.0**-24  # float32's unit roundoff: a rate stored in float32 is off by up to this, relatively
+# η·λmax within two float32 steps of 2 is "equal to 2 to float rounding": the steep error keeps its size.
+EDGE_TOL = 2 * 2.0**-22
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One eigen-direction of the Hessian and what the run did along it."""
+
+    names: tuple[str, ...]  # the parameters, in the order of `vector`
+    eigenvalue: float
+    vector: tuple[float, ...]  # unit eigenvector, largest component positive
+    factor: float  # 1 − ηλ: what each step multiplies the error along this direction by
+    start: float  # the error's component along it before the first update
+    end: float  # ... after the last finite epoch
+    sign_changes: int  # steps in which that component changed sign (both ends above float32 noise)
+    steps: int  # steps in which both ends were above float32 noise
+
+    @property
+    def moves(self) -> str:
+        """Which parameter this direction mostly moves, from the eigenvector: 'only w', 'mostly b', ..."""
+        if len(self.vector) == 1:
+            return f"only {self.names[0]}"
+        shares = [c * c for c in self.vector]
+        k = int(np.argmax(shares))
+        if shares[k] == 1.0:
+            return f"only {self.names[k]}"
+        if abs(shares[0] - shares[1]) < 1e-9:
+            return f"{self.names[0]} and {self.names[1]} equally"
+        return f"mostly {self.names[k]}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a run did, when that became clear, and why; every number in it is a fact of the run."""
+
+    kind: str  # one of KINDS
+    epoch: int | None  # the epoch where it was decided (1-based); None when no single epoch decides it
+    reason: str  # markdown sentences: the why, with the numbers
+    headline: str = ""  # the banner's bold text, e.g. "Converged at epoch 8"
+    theory: str = ""  # what the rate implies in exact arithmetic: converging, on the edge, diverging, flat
+    tolerance: dict[str, float] = field(default_factory=dict)  # per parameter, CONVERGED_TOL·(1 + |optimum|)
+    directions: tuple[Direction, ...] = ()  # ascending eigenvalue; empty when the run overflowed at once
+    more_epochs: int | None = None  # converging only: float64 estimate with the same tolerance
+    overflow: tuple[str, ...] = ()  # overflowed only: what was non-finite first ("loss", "w", "grad_w", ...)
+
+
+def number(v: float, digits: int = 6) -> str:
+    """A number with `digits` significant digits, as the page prints it."""
+    return f"{v:.{digits}g}"
+
+
+def epoch_text(k: int) -> str:
+    """An epoch number, one format everywhere (1,173, never 1173 next to 1,173)."""
+    return f"{k:,}"
+
+
+def pair_text(a: float, b: float, digits: int = 6) -> tuple[str, str]:
+    """a and b with just enough digits that the printed numbers compare as a and b do (equal only if equal)."""
+    for d in range(digits, 18):
+        sa, sb = f"{a:.{d}g}", f"{b:.{d}g}"
+        fa, fb = float(sa), float(sb)
+        if (fa < fb) == (a < b) and (fa > fb) == (a > b) and (fa == fb) == (a == b):
+            return sa, sb
+    return repr(a), repr(b)
+
+
+def relation(a: float, b: float) -> str:
+    """'above', 'below' or 'equal to', comparing a with b in float64."""
+    return "above" if a > b else "below" if a < b else "equal to"
+
+
+def factor_text(f: float) -> str:
+    """A per-step factor 1 − ηλ with enough digits to tell it from ±1: '0.736', '1 − 9.6e-13', '−(1 + 4.8e-06)'."""
+    if f == 0:
+        return "0"
+    d = 1 - abs(f)
+    if f"{abs(f):.4g}" not in ("1", "1.000") and abs(d) >= 5e-4:
+        return f"{f:.4g}".replace("-", "−", 1) if f < 0 else f"{f:.4g}"
+    core_ = "1" if d == 0 else f"(1 − {d:.2g})" if d > 0 else f"(1 + {-d:.2g})"
+    if f > 0:
+        return core_.strip("()")
+    return f"−{core_}"
+
+
+def tolerance(opt: Optimum | dict[str, float]) -> dict[str, float]:
+    """The convergence tolerance per parameter: CONVERGED_TOL·(1 + |optimum|)."""
+    params = opt.params if isinstance(opt, Optimum) else opt
+    return {k: CONVERGED_TOL * (1 + abs(v)) for k, v in (params or {}).items()}
+
+
+def _reference_point(s, opt: Optimum) -> dict[str, float]:
+    """The optimum, or where it is not unique, the least-squares solution of smallest norm."""
+    if opt.params is not None:
+        return dict(opt.params)
+    X = np.array(s.x, dtype=np.float64)
+    A = np.stack([X, np.ones_like(X)], axis=1) if s.has_bias else X[:, None]
+    sol = np.linalg.lstsq(A, np.array(s.y, dtype=np.float64), rcond=None)[0]
+    return dict(zip(("w", "b") if s.has_bias else ("w",), (float(v) for v in sol), strict=True))
+
+
+def _gap32(v: float) -> float:
+    """The distance from float32(v) to the next float32 number away from zero."""
+    return float(np.spacing(np.float32(abs(v))))
+
+
+def _theory(lr: float, lam_max: float) -> str:
+    if lam_max <= 0:
+        return "flat"
+    d = lr * lam_max - 2
+    return "on the edge" if abs(d) <= EDGE_TOL else "diverging" if d > 0 else "converging"
+
+
+def _epochs_to_tolerance(c: np.ndarray, f: np.ndarray, V: np.ndarray, tol: np.ndarray) -> int | None:
+    """Steps until every parameter is, and stays, within tolerance in exact arithmetic; None if never."""
+    weight = np.abs(V * c[None, :])  # |v_ip·c_i|: parameter p's share of direction i's error
+
+    def bound_ok(k: int) -> bool:  # an upper bound on |error_p| after k steps, decreasing in k
+        return bool(np.all(weight @ (np.abs(f) ** k) <= tol))
+
+    if np.any((np.abs(f) >= 1) & (np.abs(c) > 0)):
+        return None
+    hi = 1
+    while not bound_ok(hi):
+        hi *= 2
+        if hi > 2**62:
+            return None
+    lo = 0 if bound_ok(0) else hi // 2
+    while lo < hi:  # the first k where the bound holds
+        mid = (lo + hi) // 2
+        if bound_ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    if hi > 200_000:
+        return hi  # the bound is tight to a step or two at this length; exact steps would cost too much
+    k = np.arange(hi + 1)
+    err = (f[None, :] ** k[:, None] * c[None, :]) @ V.T  # exact error after k steps, per parameter
+    outside = np.nonzero(~np.all(np.abs(err) <= tol[None, :], axis=1))[0]
+    return int(outside[-1]) + 1 if len(outside) else 0
+
+
+def _stall_forecast(lr: float, H: np.ndarray, ref: np.ndarray, vecs: np.ndarray, lam: np.ndarray,
+                    tol: np.ndarray) -> float:
+    """How far outside the tolerance float32 is expected to get stuck: the ratio error/tolerance (< 1: inside).
+
+    Approaching along the slowest direction, parameter p freezes once η·|∂L/∂p| is below half the float32
+    gap at p; the first to freeze holds the others at their best values given it. A rough figure: the
+    verdict only acts on it when it is far from 1.
+    """
+    slow = int(np.argmin(np.where(lam > 0, lam, np.inf)))
+    v, lam_s = vecs[:, slow], lam[slow]
+    half = np.array([_gap32(r) / 2 for r in ref])
+    with np.errstate(divide="ignore"):
+        c_freeze = half / (lr * lam_s * np.abs(v))  # |error along the slow direction| where p freezes
+    p = int(np.argmax(c_freeze))
+    if len(ref) == 1:
+        return float(half[0] / (lr * H[0, 0]) / tol[0])
+    q = 1 - p
+    det = float(np.linalg.det(H))
+    if det <= 0:
+        return 0.0
+    e = np.zeros(2)
+    e[p] = half[p] / (lr * det / H[q, q])  # p's error where even p's Schur-complement gradient rounds away
+    e[q] = -H[p, q] / H[q, q] * e[p]  # the other parameter at its best value given p
+    return float(np.max(np.abs(e) / tol))
 
 
 def verdict(run: Run, opt: Optimum | None = None, curv: Curvature | None = None) -> Verdict:
-    """Converged, still converging, oscillating or diverged, judged from the run's own history."""
+    """Converged, converging, on the edge, diverging, stalled or overflowed: the theory and the float32 run."""
     s = run.settings
-    curv = curv or curvature(s.x, s.has_bias)
     opt = opt or optimum(s.x, s.y, s.has_bias)
+    curv = curv or curvature(s.x, s.has_bias)
+    names = tuple(run.params)
     h = run.history
     n = len(h)
-    rate = (f"The learning rate {_fmt(s.lr)} is above the critical rate 2/λmax = {_fmt(curv.lr_critical)} "
-            "for this data, so every step overshoots the minimum by more than it corrects.")
+    lam = np.array(curv.eigenvalues, dtype=np.float64)
+    vecs = np.array(curv.eigenvectors, dtype=np.float64).T  # columns are eigenvectors
+    lam_max = float(lam[-1])
+    theory = _theory(s.lr, lam_max)
+    ref_d = _reference_point(s, opt)
+    ref = np.array([ref_d[p] for p in names])
+    tol = np.array([CONVERGED_TOL * (1 + abs(v)) for v in ref])
+    tol_d = dict(zip(names, tol.tolist(), strict=True))
+    active = lam > lam_max * 1e-12 if lam_max > 0 else np.zeros(len(lam), dtype=bool)
+    P = vecs[:, active] @ vecs[:, active].T  # projection onto the directions the loss depends on
 
     ok = finite_epochs(run)
-    if ok < n:
-        why = rate if s.lr > curv.lr_critical else "The numbers grew beyond what float32 can hold."
-        return Verdict("diverged", ok + 1, f"The numbers overflowed float32 at epoch {ok + 1}, after {ok:,} finite "
-                       f"epochs of {n:,}; the charts stop there. {why}")
+    theta = np.vstack([[run.initial[p] for p in names], h[list(names)].to_numpy(dtype=np.float64)[:ok]])
+    err = (theta - ref) @ P  # error per parameter, k = 0..ok (across the line of optima where not unique)
+    comps = (theta - ref) @ vecs  # error along each eigen-direction
+    noise = 16 * EPS32 * (1 + np.abs(theta).max(axis=1))
+    dirs = []
+    for i in range(len(lam)):
+        c = comps[:, i]
+        big = (np.abs(c[:-1]) > noise[:-1]) & (np.abs(c[1:]) > noise[1:])
+        flips = int(np.sum(big & (c[:-1] * c[1:] < 0)))
+        dirs.append(Direction(names, float(lam[i]), tuple(vecs[:, i].tolist()), float(1 - s.lr * lam[i]),
+                              float(c[0]), float(c[-1]), flips, int(big.sum())))
+    dirs_t = tuple(dirs)
+    common = {"theory": theory, "tolerance": tol_d, "directions": dirs_t}
+    physics = _physics(s.lr, curv, dirs_t, active)
 
-    loss = [*h["loss"].tolist(), run.final_loss]
-    tail = max(3, n // 10)
-    rising = all(b > a for a, b in zip(loss[-tail - 1:-1], loss[-tail:], strict=True))
-    if n >= 3 and rising and loss[-1] > min(loss) * (1 + 1e-3) + 1e-12:
-        start = len(loss) - 1
-        while start > 0 and loss[start - 1] < loss[start]:
-            start -= 1
-        why = rate if s.lr > curv.lr_critical else ""
-        return Verdict("diverged", start + 1, f"The loss grows every epoch from epoch {start + 1} on. {why}".strip())
+    # Overflow: the first epoch whose row holds inf or nan, and what it was.
+    if ok < n or not math.isfinite(run.final_loss):
+        return _overflowed(run, ok, curv, theory, physics, common)
 
-    names = list(run.params)
-    if opt.params is None:
-        # loss[k] is the loss after epoch k's update (k = 1..n): judge the loss, as no point is "the" optimum.
-        close = [v - opt.loss <= 1e-6 * (1 + opt.loss) for v in loss[1:]]
-        if close[-1]:
-            at = len(close) - close[::-1].index(False) + 1 if False in close else 1
-            return Verdict("converged", at,
-                           f"From epoch {at} on the loss is at its minimum {_fmt(opt.loss)}. {opt.note}")
-        gap = run.final_loss - opt.loss
-        return Verdict("still converging", None, f"The loss is still {_fmt(gap)} above its minimum. {opt.note}")
-
-    err = torch.tensor(h[names].to_numpy(dtype="float64")) - _t([opt.params[k] for k in names])
-    tol = torch.tensor([CONVERGED_TOL * (1 + abs(opt.params[k])) for k in names], dtype=torch.float64)
-    within = (err.abs() <= tol).all(dim=1)
+    within = np.all(np.abs(err) <= tol, axis=1)  # k = 0..n
+    d_end = distance(run.params, opt) if opt.params is not None else None
     if within[-1]:
-        outside = (~within).nonzero()
-        at = int(outside[-1].item()) + 2 if len(outside) else 1
-        return Verdict("converged", at, f"From epoch {at} on, every parameter is within "
-                       f"{CONVERGED_TOL:g}·(1 + |optimum|) of the closed-form optimum.")
+        outside = np.nonzero(~within[1:])[0]
+        at = int(outside[-1]) + 2 if len(outside) else 1
+        text = (f"From epoch {epoch_text(at)} on, every parameter is within the tolerance "
+                f"({TOLERANCE_TEXT}: {_tol_list(tol_d)}) of the closed-form optimum"
+                + ("." if opt.params is not None else " line: every point on it fits equally well.")
+                + f" {physics}")
+        if theory == "diverging":
+            steep = dirs_t[-1]
+            text += (f" The rate is above 2/λmax, so an error along the steep direction would grow; it is "
+                     f"{number(abs(steep.end), 2)} here, below the tolerance, and has not grown past it yet.")
+        return Verdict("converged", at, text.strip(), f"Converged at epoch {epoch_text(at)}", **common)
 
-    half = err[n // 2:]
-    if len(half) >= 4:
-        flips = (half[1:] * half[:-1] < 0).double().mean(dim=0)
-        k = int(flips.argmax())
-        if flips[k] >= 0.5:
-            first = int(((err[1:, k] * err[:-1, k]) < 0).nonzero()[0].item()) + 2
-            return Verdict(
-                "oscillating", first,
-                f"{names[k]} jumps from one side of its optimum to the other at every step: the rate "
-                f"{_fmt(s.lr)} is above 1/λmax = {_fmt(curv.lr_overshoot)}, so each step overshoots. It still "
-                f"shrinks, since the rate is below the critical {_fmt(curv.lr_critical)}, but slowly.",
-            )
+    if theory == "flat":  # nothing can move, yet not within tolerance: impossible; keep the run's own word
+        return Verdict("stalled", 1, f"The loss does not depend on the parameters here. {opt.note}".strip(),
+                       "Stalled", **common)
 
-    d = distance(run.params, opt)
-    r = curv.contraction(s.lr)
-    more = ""
-    if 0 < r < 1 and d:
-        need = math.log(CONVERGED_TOL / d) / math.log(r)
-        if need > 0:
-            more = (f" At this rate each step keeps {r:.4g} of the remaining error, "
-                    f"so about {math.ceil(need):,} more epochs are needed.")
-    return Verdict("still converging", None,
-                   f"The loss is still falling; the parameters are {_fmt(d)} from the optimum.{more}")
+    rate = _rate_text(s.lr, curv)
+    if theory == "on the edge":
+        return _on_edge(run, dirs_t, rate, physics, common)
+
+    stall = _stall_epoch(theta)
+    if stall is not None and theory != "diverging":
+        return _stalled(run, theta, stall, err, tol, d_end, physics, opt, common)
+
+    if theory == "diverging":
+        return _diverging(run, dirs_t, rate, physics, common)
+
+    # Converging in theory: say how, and how long it still needs (if float32 will get there).
+    parts = []
+    d_start = float(np.linalg.norm(err[0]))
+    d_now = float(np.linalg.norm(err[-1]))
+    where = (f"The parameters are {number(d_now)} from the optimum (they started {number(d_start)} away)"
+             if opt.params is not None else
+             f"The parameters are {number(d_now)} from the line of optima (they started {number(d_start)} away)")
+    parts.append(where + ".")
+    parts.append(physics)
+    zig = [d for d in dirs_t if d.factor < 0 and d.sign_changes > 0]
+    for d in zig:
+        parts.append(f"Along the {_dir_name(d, dirs_t)} direction the factor is negative, so the error there "
+                     f"changes sign at each step, a damped zigzag: it did in {d.sign_changes:,} of the "
+                     f"{d.steps:,} steps where it was above float32 noise.")
+    if d_now > d_start * (1 + 1e-6):
+        parts.append("Float32 disagrees with the theory here: the error grew over the run although every factor "
+                     "is smaller than 1 in size; float32 rounding in the gradient is larger than the steps.")
+    c_end = np.array([d.end for d in dirs_t])[active]
+    f_act = np.array([d.factor for d in dirs_t])[active]
+    more = _epochs_to_tolerance(c_end, f_act, vecs[:, active], tol)
+    forecast = _stall_forecast(s.lr, np.array(curv.hessian), ref, vecs, lam, tol) if opt.params is not None else 0
+    headline = "Converging"
+    if forecast > 1.5:
+        more = None
+        parts.append("Float32 will most likely stall before the tolerance is reached: near the optimum the "
+                     "slow direction's updates η·∂L/∂p become smaller than half the gap between neighbouring "
+                     "float32 numbers, and adding them rounds back to the same value. More epochs will not "
+                     "get it there; a larger rate (below 2/λmax) makes those updates larger.")
+        headline = "Converging, but float32 will stall first"
+    elif more is not None:
+        caveat = ("; float32 may stall a little short of it, as its resolution near the optimum is close to "
+                  "the tolerance" if forecast > 0.67 else "")
+        parts.append(f"With the same tolerance ({TOLERANCE_TEXT}), about {more:,} more "
+                     f"{'epoch is' if more == 1 else 'epochs are'} needed, "
+                     f"converging at about epoch {epoch_text(n + more)}{caveat}.")
+        headline = f"Converging: about {more:,} more epoch{'' if more == 1 else 's'}"
+    return Verdict("converging", None, " ".join(parts), headline, more_epochs=more, **common)
+
+
+def _tol_list(tol: dict[str, float]) -> str:
+    return ", ".join(f"{p} ± {number(t, 3)}" for p, t in tol.items())
+
+
+def _dir_name(d: Direction, dirs: tuple[Direction, ...]) -> str:
+    if len(dirs) == 1:
+        return "only"
+    return "steep" if d is dirs[-1] else "flat"
+
+
+def _physics(lr: float, curv: Curvature, dirs: tuple[Direction, ...], active: np.ndarray) -> str:
+    """The exact statement: each eigen-direction's error is multiplied by 1 − ηλ per step, with the factors."""
+    if len(dirs) == 1:
+        d = dirs[0]
+        return (f"Each step multiplies w's error by 1 − ηλ = {factor_text(d.factor)} "
+                f"(λ = {number(d.eigenvalue)}, the loss's curvature).")
+    pieces = []
+    for d in reversed(dirs):
+        label = "steep" if d is dirs[-1] else "flat"
+        if not active[dirs.index(d)]:
+            pieces.append(f"1 along the flat direction (λ = 0: the line of optima, {d.moves})")
+            continue
+        lam = "λmax" if label == "steep" else "λmin"
+        pieces.append(f"{factor_text(d.factor)} along the {label} direction ({lam} = {number(d.eigenvalue)}, "
+                      f"{d.moves})")
+    return ("For fixed-rate gradient descent on this quadratic loss, each step multiplies the error along each "
+            f"eigen-direction of the Hessian by 1 − ηλ: {pieces[0]} and {pieces[1]}.")
+
+
+def _rate_text(lr: float, curv: Curvature) -> str:
+    a, b = pair_text(lr, curv.lr_critical)
+    a1, c = pair_text(lr, curv.lr_overshoot)
+    a = a if len(a) >= len(a1) else a1
+    return (f"The rate {a} is {relation(lr, curv.lr_critical)} 2/λmax = {b}"
+            f" and {relation(lr, curv.lr_overshoot)} 1/λmax = {c}")
+
+
+def _on_edge(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
+    steep = dirs[-1]
+    s = run.settings
+    d = s.lr * steep.eigenvalue - 2
+    p = steep.names[int(np.argmax(np.abs(steep.vector)))]
+    last = run.history[p].iloc[-2:].tolist() if len(run.history) >= 2 else []
+    alt = (f" {p} alternates between {number(min(last))} and {number(max(last))} at the end."
+           if len(last) == 2 and last[0] != last[1] else "")
+    text = (f"{rate}: η·λmax − 2 = {number(d, 2)}, zero to float rounding, so 1 − ηλmax = −1 and each step "
+            f"flips the error along the steep direction ({steep.moves}) to the other side of the optimum at the "
+            f"same size. In exact arithmetic it neither shrinks nor grows; in this run it measured "
+            f"{number(abs(steep.start), 4)} at the start and {number(abs(steep.end), 4)} at the end.{alt} {physics}")
+    return Verdict("on the edge", None, text, "On the edge: the error keeps its size", **common)
+
+
+def _diverging(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
+    steep = dirs[-1]
+    loss = [*run.history["loss"].tolist(), run.final_loss]
+    start = len(loss) - 1
+    while start > 0 and loss[start - 1] < loss[start]:
+        start -= 1
+    epoch = start + 1 if start < len(loss) - 1 else None
+    grew = abs(steep.end) > abs(steep.start)
+    text = (f"{rate}, so 1 − ηλmax = {factor_text(steep.factor)}: each step flips the error along the steep "
+            f"direction ({steep.moves}) and multiplies its size by {factor_text(abs(steep.factor))}. "
+            f"Along it the error went from {number(abs(steep.start), 4)} to {number(abs(steep.end), 4)} "
+            f"in {len(run.history):,} epochs.")
+    if epoch is not None and len(loss) - 1 - start >= 2:
+        text += f" The loss grows at every epoch from epoch {epoch_text(epoch)} on."
+    else:
+        epoch = None
+    if not grew:
+        text += (" Float32 has not shown the growth yet: it is smaller than the rounding of these epochs, but "
+                 "in exact arithmetic it compounds every step.")
+    else:
+        text += " Left to run, it grows until float32 overflows."
+    return Verdict("diverging", epoch, f"{text} {physics}",
+                   f"Diverging from epoch {epoch_text(epoch)}" if epoch else "Diverging", **common)
+
+
+def _stall_epoch(theta: np.ndarray) -> int | None:
+    """The first epoch of the run's final float32 fixed point or short cycle (period ≤ 4), or None."""
+    m = len(theta) - 1
+    for q in range(1, 5):
+        if m < q or not np.array_equal(theta[m], theta[m - q]):
+            continue
+        k = m
+        while k - q - 1 >= 0 and np.array_equal(theta[k - 1], theta[k - 1 - q]):
+            k -= 1
+        return max(k - q, 1) if q > 1 else k  # the first state that repeats, or the first epoch that changed nothing
+    return None
+
+
+def _stalled(run: Run, theta, stall: int, err, tol, d_end, physics: str, opt: Optimum, common) -> Verdict:
+    s = run.settings
+    h = run.history
+    names = tuple(run.params)
+    last = h.iloc[-1]
+    cycle = not np.array_equal(theta[-1], theta[-2])
+    moved = []
+    for i, p in enumerate(names):
+        changed = np.nonzero(theta[1:, i] != theta[:-1, i])[0]
+        moved.append(f"{p} never changed" if not len(changed) else
+                     f"{p} last changed in epoch {epoch_text(int(changed[-1]) + 1)}")
+    if cycle:
+        what = (f"From epoch {epoch_text(stall)} on, float32 repeats the same few values: the updates are at the "
+                "level of float32 rounding, so the run cycles instead of closing in.")
+    else:
+        ups = ", ".join(f"{p}: {number(abs(s.lr * float(last[f'grad_{p}'])), 2)}" for p in names)
+        gaps = " and ".join(f"{number(_gap32(float(last[p])), 2)} at {p} = {number(float(last[p]))}"
+                            for p in names)
+        what = (f"From epoch {epoch_text(stall)} on, float32 leaves every parameter unchanged ({'; '.join(moved)}): "
+                f"each update η·∂L/∂p ({ups}) is too small to change a float32 number of that size (the gap "
+                f"between neighbouring float32 values is {gaps}), so adding it rounds back to the same value.")
+    off = [f"{p} is {number(abs(float(err[-1, i])), 2)} from {p}*, tolerance {number(float(tol[i]), 2)}"
+           for i, p in enumerate(names) if abs(err[-1, i]) > tol[i]]
+    text = (f"{what} The run stopped outside the tolerance ({'; '.join(off)}), and more epochs cannot help. "
+            f"In exact arithmetic it would keep converging. {physics}")
+    return Verdict("stalled", stall, text, f"Stalled at epoch {epoch_text(stall)}", **common)
+
+
+def _overflowed(run: Run, ok: int, curv: Curvature, theory: str, physics: str, common: dict) -> Verdict:
+    s = run.settings
+    h = run.history
+    n = len(h)
+    names = tuple(run.params)
+    if ok < n:
+        row = h.iloc[ok]
+        epoch = ok + 1
+        bad = tuple(c for c in h.columns if c not in ("epoch",) and not c.endswith("_before")
+                    and not math.isfinite(float(row[c])))
+        first = ", ".join(f"{'the loss' if c == 'loss' else c} is {float(row[c])}" for c in bad)
+        text = f"The numbers overflowed float32 at epoch {epoch_text(epoch)}: {first}."
+        if "loss" in bad:
+            text = f"The loss overflowed float32 at epoch {epoch_text(epoch)}: {first}."
+        for p in names:
+            if p in bad:
+                continue
+            vals = h[p].to_numpy(dtype=np.float64)
+            later = np.nonzero(~np.isfinite(vals))[0]
+            text += (f" {p} is still finite there, and through all {n:,} epochs." if not len(later) else
+                     f" {p} is still finite there and becomes {vals[later[0]]} at epoch "
+                     f"{epoch_text(int(later[0]) + 1)}.")
+        text += (f" The first {ok:,} epochs are finite; the loss chart and the landscape stop there, and the fit "
+                 "shows the last line whose parameters are finite.")
+    else:
+        epoch, bad = n, ("final loss",)
+        text = (f"The loss at the final parameters overflowed float32 (it is {run.final_loss}); all {n:,} epochs "
+                "of the history are finite.")
+    rate = _rate_text(s.lr, curv)
+    if theory == "diverging":
+        text += (f" {rate}: the error along the steep direction grows by "
+                 f"{factor_text(abs(common['directions'][-1].factor))} per step until float32 cannot hold it.")
+    else:
+        text += (f" {rate}, so in exact arithmetic the run would not diverge; the overflow comes from the size "
+                 "of the numbers themselves, beyond float32's 3.4e38.")
+    return Verdict("overflowed", epoch, f"{text} {physics}", f"Overflowed at epoch {epoch_text(epoch)}",
+                   overflow=bad, **common)

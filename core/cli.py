@@ -68,8 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(e.message)
     sys.stdout.write(run.log_text)
     v = analysis.verdict(run)
-    if v.kind == "diverged":
-        print(f"warning: the run diverged. {v.reason}", file=sys.stderr)
+    if v.kind in ("diverging", "overflowed"):
+        print(f"warning: {v.headline}. {v.reason}".replace("**", ""), file=sys.stderr)
     return 0
 
 

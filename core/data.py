@@ -27,6 +27,8 @@ class Preset:
 
 def presets(les: Lesson) -> tuple[Preset, ...]:
     """The datasets offered on a lesson's page; the first is the document's."""
+    from core.explain import scaling_note  # the curvature's growth, computed from the data (loads torch)
+
     d = les.defaults()
     x, y = d.x, d.y
     return (
@@ -48,7 +50,7 @@ def presets(les: Lesson) -> tuple[Preset, ...]:
             "Large x (diverges)",
             (10, 20, 30, 40, 60, 80),
             (20, 40, 60, 80, 110, 160),
-            "The same shape scaled by 10: the curvature grows 100-fold, so the default rate diverges.",
+            scaling_note(x, (10, 20, 30, 40, 60, 80), les.has_bias),
         ),
     )
 

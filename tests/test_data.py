@@ -251,8 +251,9 @@ def _preset(n: int, name: str):
 def test_large_x_preset_diverges_at_the_default_rate(n):
     p = _preset(n, "Large x (diverges)")
     s = lesson(n).defaults()
-    assert verdict(train(s.replace(x=tuple(map(float, p.x)), y=tuple(map(float, p.y))))).kind == "diverged"
-    assert verdict(train(s)).kind != "diverged"
+    run = train(s.replace(x=tuple(map(float, p.x)), y=tuple(map(float, p.y))))
+    assert verdict(run).kind in ("diverging", "overflowed")
+    assert verdict(train(s)).kind not in ("diverging", "overflowed")
 
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
@@ -261,4 +262,4 @@ def test_other_presets_do_not_diverge_at_the_default_rate(n):
     for p in presets(lesson(n)):
         if p.name != "Large x (diverges)":
             run = train(s.replace(x=tuple(map(float, p.x)), y=tuple(map(float, p.y))))
-            assert verdict(run).kind != "diverged", p.name
+            assert verdict(run).kind not in ("diverging", "overflowed"), p.name

@@ -1,6 +1,6 @@
 """A diverging run is a result to explain, not an error: through core and through the page.
 
-The verdict says it diverged, where the loss overflowed, how many epochs ran finite, and how the
+The verdict says it overflowed, where the loss overflowed, how many epochs ran finite, and how the
 rate compares with the critical rate for the data; every chart draws only finite numbers (a log
 axis only positive ones); the console prints exactly what the program prints, inf and nan included.
 """
@@ -61,7 +61,7 @@ def test_core_verdict_names_the_overflow_and_the_critical_rate(name):
     v = analysis.verdict(run)
     curv = analysis.curvature(s.x, s.has_bias)
     ok = analysis.finite_epochs(run)
-    assert v.kind == "diverged"
+    assert v.kind == "overflowed"
     assert s.lr > curv.lr_critical
     assert ok < len(run.history), "the run really overflowed"
     _, _, overflow, finite = CASES[name]
@@ -127,7 +127,7 @@ def test_page_explains_the_divergence_and_draws_only_finite_numbers(name):
     ok = analysis.finite_epochs(run)
 
     banner = at.error[0].value
-    assert "Diverged" in banner and f"epoch {ok + 1}" in banner
+    assert "Overflowed" in banner and f"epoch {ok + 1}" in banner
     assert f"{curv.lr_critical:.6g}" in banner and f"{s.lr:.6g}" in banner
     assert any(f"**{curv.lr_critical:.6g}**" in m.value for m in at.markdown), "the stable range is stated"
     assert at.button(key=f"l{n}.safe").label.endswith(f"{curv.lr_safe:g}")

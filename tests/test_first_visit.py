@@ -27,11 +27,12 @@ def _python(code: str) -> dict:
 def test_the_menu_and_the_home_pages_frame_load_without_torch_or_pandas():
     out = _python(
         "import json, sys\n"
-        "import core, core.catalog, ui.nav, ui.style\n"
+        "import core, core.catalog, ui.nav, ui.style, ui.plotly_spec\n"
         "fig = ui.style.frame('w', 'loss', 'Loading')\n"
         "s = core.lesson(1).defaults()\n"
-        f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules], 'traces': len(fig.data),\n"
-        "                   'note': fig.layout.annotations[0].text, 'height': fig.layout.height, 'lr': s.lr}))\n"
+        f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules], 'traces': len(fig['data']),\n"
+        "                   'note': fig['layout']['annotations'][0]['text'], 'height': fig['layout']['height'],\n"
+        "                   'lr': s.lr}))\n"
     )
     assert out == {"loaded": [], "traces": 0, "note": "Loading", "height": 400, "lr": 0.01}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 import torch
 
@@ -55,3 +58,20 @@ def test_module_structure_is_what_print_model_shows():
     text, named = insight.module_structure(run)
     assert text == "LinearRegression(\n  (lin): Linear(in_features=1, out_features=1, bias=True)\n)"
     assert named == [("lin.weight", (1, 1), run.params["w"]), ("lin.bias", (1,), run.params["b"])]
+
+
+def test_compare_counts_nan_as_equal_and_keeps_overflow_out_of_the_max_difference():
+    s = lesson(2).defaults().replace(lr=1.0, epochs=200)
+    cmp = insight.manual_vs_optimizer(s)
+    manual = cmp.table["w (w -= lr·grad)"].to_numpy()
+    assert cmp.identical_epochs == 200 and cmp.first_difference is None
+    first_bad = int(np.argmax(~np.isfinite(manual))) + 1
+    assert cmp.first_nonfinite == first_bad and cmp.nonfinite_epochs == 200 - first_bad + 1
+    assert math.isfinite(cmp.max_difference)
+
+
+def test_update_check_redoes_both_updates_on_the_same_gradient():
+    s = lesson(2).defaults().replace(x=(0.1, 0.7, 3.3), y=(1.1, 2.9, 0.3), init_w=1.7, lr=0.2)
+    check = insight.update_check(s)
+    assert check.same_gradient and not check.same_update
+    assert insight.one_update(check.w, check.grad_optimizer, s.lr) == (check.manual_update, check.sgd_update)

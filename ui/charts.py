@@ -3,8 +3,10 @@
 No streamlit here, so every figure can be built in a test or a notebook. Two promises hold for
 every figure: nothing non-finite is ever drawn (a diverged run is drawn up to its last finite
 epoch), and no trace holds more than MAX_POINTS points, however long the run.
-Long arrays go to Plotly as numpy arrays: it checks them far faster than lists and stores them
-in the figure's JSON as compact binary.
+Figures are plain dicts in Plotly's figure schema, not `go.Figure`s: building a `go.Figure`
+validates every property (10-55 ms a figure here, most of a rerun), and the page sends each spec
+as it is (ui/plotly_spec.py). tests/test_charts.py validates every spec through `go.Figure`.
+Long arrays stay numpy arrays: the spec's JSON stores them as compact binary.
 """
 
 from __future__ import annotations
@@ -13,12 +15,22 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from core import landscape
 from core.program import number_literal
 from core.view import View
 from ui.style import COLOR, layout
+
+Figure = dict  # {"data": [trace, ...], "layout": {...}}: Plotly's figure schema
+
+
+def _scatter(**props) -> dict:
+    return {"type": "scatter", **props}
+
+
+def _figure(traces: list[dict], layout: dict) -> Figure:
+    return {"data": traces, "layout": layout}
+
 
 MAX_POINTS = 1_000  # per trace: keeps a 100,000-epoch run's figure small and quick to draw
 DENSE_HEAD = 250  # the first epochs are always drawn one by one: that is where most movement happens
@@ -86,7 +98,7 @@ def _overflow_marker(epoch: int) -> dict:
     }
 
 
-def loss_chart(view: View, log_y: bool = True) -> go.Figure:
+def loss_chart(view: View, log_y: bool = True) -> Figure:
     """The loss before each epoch's update, and the closed-form minimum loss dashed; log scale by default."""
     run, s = view.run, view.settings
     n_finite = view.finite
@@ -107,18 +119,18 @@ def loss_chart(view: View, log_y: bool = True) -> go.Figure:
 
     ends = [1, max(len(run.history), 2)]  # a line needs two distinct x, even for a 1-epoch run
     traces = [
-        go.Scatter(x=epochs, y=shown, customdata=loss, name=f"loss (before the update){note}",
+        _scatter(x=epochs, y=shown, customdata=loss, name=f"loss (before the update){note}",
                    mode="lines+markers" if len(rows) <= 60 else "lines",  # markers only while they stay apart
                    line={"color": COLOR["model"], "width": 3}, marker={"size": 7},
                    hovertemplate="epoch %{x}<br>loss %{customdata:.6g}<extra></extra>"),
-        go.Scatter(x=ends, y=[min_shown, min_shown], name=f"minimum loss {_g(min_loss)} (closed form{min_note})",
+        _scatter(x=ends, y=[min_shown, min_shown], name=f"minimum loss {_g(min_loss)} (closed form{min_note})",
                    mode="lines", line=_OPTIMUM_LINE, hoverinfo="skip"),
     ]
     xaxis = {"dtick": 1} if len(run.history) <= 10 else {}  # whole epochs only, never a tick at 1.5
     # Decades only: plotly's in-between labels ("2", "5" beside 10^k) read as 2 and 5, not 0.2 and 0.5.
     yaxis = {"type": "log", "exponentformat": "power", "dtick": 1} if log_y else {}
     more = _overflow_marker(n_finite + 1) if n_finite < len(run.history) else {}
-    return go.Figure(traces, layout=layout("epoch", "loss (MSE, before update)", xaxis=xaxis, yaxis=yaxis, **more))
+    return _figure(traces, layout("epoch", "loss (MSE, before update)", xaxis=xaxis, yaxis=yaxis, **more))
 
 
 # ---- the fit at an epoch --------------------------------------------------------------------
@@ -155,7 +167,7 @@ def _off_chart_note(p: dict[str, float]) -> dict:
                              "font": {"color": COLOR["model"]}, "bgcolor": "rgba(255, 255, 255, 0.8)"}]}
 
 
-def fit_chart(view: View, epoch: int) -> go.Figure:
+def fit_chart(view: View, epoch: int) -> Figure:
     """The data, the model's line after `epoch` (0: the initial line), the least-squares line, the prediction."""
     s = view.settings
     wanted = min(max(int(epoch), 0), len(view.run.history))  # a stale slider value must not break the page
@@ -170,44 +182,44 @@ def fit_chart(view: View, epoch: int) -> go.Figure:
     y_hat = float(_line(p, np.array([s.predict]))[0])
     label = "initial line (epoch 0)" if shown == 0 else f"line after epoch {shown}{_finite_note(shown, wanted)}"
 
-    traces = [go.Scatter(x=np.array(s.x), y=np.array(s.y), name="data", mode="markers",
+    traces = [_scatter(x=np.array(s.x), y=np.array(s.y), name="data", mode="markers",
                          marker={"color": COLOR["data"], "size": 12},
                          hovertemplate="x = %{x:.4g}<br>y = %{y:.4g}<extra>data</extra>"),
-              go.Scatter(x=xs, y=model_y, name=label, mode="lines", line={"color": COLOR["model"], "width": 3},
+              _scatter(x=xs, y=model_y, name=label, mode="lines", line={"color": COLOR["model"], "width": 3},
                          hovertemplate="x = %{x:.4g}<br>ŷ = %{y:.4g}<extra></extra>")]
     anchored = np.array(s.y)
     if opt.params is not None:
         ls_y = _line(opt.params, xs)
         anchored = np.r_[anchored, ls_y]
-        traces.append(go.Scatter(x=xs, y=ls_y, name="least squares (closed form)", mode="lines",
+        traces.append(_scatter(x=xs, y=ls_y, name="least squares (closed form)", mode="lines",
                                  line=_OPTIMUM_LINE, hovertemplate="x = %{x:.4g}<br>y = %{y:.4g}<extra></extra>"))
-    traces.append(go.Scatter(x=[s.predict], y=[y_hat], name=f"prediction f({number_literal(s.predict)}) = {_g(y_hat)}",
+    traces.append(_scatter(x=[s.predict], y=[y_hat], name=f"prediction f({number_literal(s.predict)}) = {_g(y_hat)}",
                              mode="markers", marker={"color": COLOR["model"], "size": 16, "symbol": "diamond",
                                                      "line": _OUTLINE},
                              hovertemplate="f(%{x:.4g}) = %{y:.4g}<extra></extra>"))
     y_range = _fit_y_range(anchored, np.r_[model_y, y_hat])
     more = _off_chart_note(p) if _visible_share(p, (x_lo, x_hi), y_range) < 0.05 else {}
-    return go.Figure(traces, layout=layout("x (input)", "y (output)", xaxis={"range": [x_lo, x_hi]},
+    return _figure(traces, layout("x (input)", "y (output)", xaxis={"range": [x_lo, x_hi]},
                                             yaxis={"range": y_range}, **more))
 
 
 # ---- the loss landscape ---------------------------------------------------------------------
 
 
-def _path_traces(xs: np.ndarray, ys: np.ndarray, epochs: np.ndarray, hover: str, end_note: str) -> list[go.Scatter]:
+def _path_traces(xs: np.ndarray, ys: np.ndarray, epochs: np.ndarray, hover: str, end_note: str) -> list[dict]:
     """The path as markers joined by a line, with its start and end marked."""
     return [
         # A thin see-through line: where a zigzag crosses itself thousands of times it darkens, not blots.
-        go.Scatter(x=xs, y=ys, customdata=epochs, name="gradient descent path", mode="lines+markers",
+        _scatter(x=xs, y=ys, customdata=epochs, name="gradient descent path", mode="lines+markers",
                    line={"color": _PATH_LINE, "width": 2.5}, marker={"color": COLOR["model"], "size": 7},
                    hovertemplate=hover),
-        go.Scatter(x=xs[:1], y=ys[:1], name="start (epoch 0)", mode="markers", marker=_START, hoverinfo="skip"),
-        go.Scatter(x=xs[-1:], y=ys[-1:], name=f"end (epoch {epochs[-1]}{end_note})", mode="markers",
+        _scatter(x=xs[:1], y=ys[:1], name="start (epoch 0)", mode="markers", marker=_START, hoverinfo="skip"),
+        _scatter(x=xs[-1:], y=ys[-1:], name=f"end (epoch {epochs[-1]}{end_note})", mode="markers",
                    marker=_END, hoverinfo="skip"),
     ]
 
 
-def _landscape_curve(view: View) -> go.Figure:
+def _landscape_curve(view: View) -> Figure:
     """A model y = w·x: the parabola L(w) and the iterates of w on it."""
     s, run = view.settings, view.run
     opt = view.optimum
@@ -218,7 +230,7 @@ def _landscape_curve(view: View) -> go.Figure:
     epochs = _drawn(len(path_w))  # row i of the path is epoch i
     drawn_w = path_w[epochs]
     drawn_loss = np.array(landscape.loss_curve(s.x, s.y, drawn_w.tolist()))
-    traces = [go.Scatter(x=np.array(ws), y=np.array(curve), name="loss L(w)",
+    traces = [_scatter(x=np.array(ws), y=np.array(curve), name="loss L(w)",
                          mode="lines", line={"color": COLOR["landscape"], "width": 3},
                          hovertemplate="w = %{x:.4g}<br>L(w) = %{y:.4g}<extra></extra>"),
               *_path_traces(drawn_w, drawn_loss, epochs,
@@ -226,10 +238,10 @@ def _landscape_curve(view: View) -> go.Figure:
                             _finite_note(int(epochs[-1]), len(run.history)))]
     if w_star is not None:
         # Before the path: a run that ends on the optimum must still show its end marker on top.
-        traces.insert(1, go.Scatter(x=[w_star], y=[opt.loss], name="minimum (closed form)",
+        traces.insert(1, _scatter(x=[w_star], y=[opt.loss], name="minimum (closed form)",
                                     mode="markers", marker=_STAR,
                                     hovertemplate="w* = %{x:.6g}<br>L = %{y:.6g}<extra>closed form</extra>"))
-    return go.Figure(traces, layout=layout("w", "loss L(w) (MSE)"))
+    return _figure(traces, layout("w", "loss L(w) (MSE)"))
 
 
 def _excess_levels(surface: np.ndarray, min_loss: float) -> np.ndarray:
@@ -243,6 +255,12 @@ def _excess_levels(surface: np.ndarray, min_loss: float) -> np.ndarray:
     return np.log10(excess + offset).astype(np.float32)  # float32 halves the JSON; no contour can show more
 
 
+def _compact(values: np.ndarray) -> np.ndarray:
+    """float32 (half the bytes, digits enough for a hover) unless that would overflow a diverged run's loss."""
+    small = values.astype(np.float32)
+    return small if np.isfinite(small).all() else values
+
+
 def _contour_levels(z: np.ndarray) -> tuple[dict, dict]:
     """Contours every half decade, and a colour bar with ticks at whole decades labelled in loss units."""
     lo, hi = float(z.min()), float(z.max())
@@ -252,7 +270,7 @@ def _contour_levels(z: np.ndarray) -> tuple[dict, dict]:
     return {"start": math.floor(lo * 2) / 2 + 0.5, "end": hi, "size": 0.5}, colorbar
 
 
-def _landscape_contours(view: View) -> go.Figure:
+def _landscape_contours(view: View) -> Figure:
     """A model y = w·x + b: contours of L(w, b) and the path of (w, b) across them."""
     run = view.run
     opt = view.optimum
@@ -264,23 +282,24 @@ def _landscape_contours(view: View) -> go.Figure:
     contours, colorbar = _contour_levels(z)
 
     epochs = _drawn(len(path["w"]))
-    # text as a list, not an object array: orjson (plotly's JSON engine) leaks object arrays it rejects.
-    traces = [go.Contour(x=np.array(ws), y=np.array(bs), z=z, text=[[_g(v) for v in row] for row in surface],
-                         name="loss L(w, b)", showlegend=False, colorscale=_LANDSCAPE_SCALE, colorbar=colorbar,
-                         contours=contours, line={"width": 0.5, "color": "rgba(0, 0, 0, 0.3)"},
-                         hovertemplate="w = %{x:.4g}<br>b = %{y:.4g}<br>L = %{text}<extra></extra>"),
+    # The loss for the hover as numbers (customdata, sent as binary), not 4,900 strings of text.
+    traces = [{"type": "contour", "x": np.array(ws), "y": np.array(bs), "z": z,
+               "customdata": _compact(surface), "name": "loss L(w, b)", "showlegend": False,
+               "colorscale": _LANDSCAPE_SCALE, "colorbar": colorbar, "contours": contours,
+               "line": {"width": 0.5, "color": "rgba(0, 0, 0, 0.3)"},
+               "hovertemplate": "w = %{x:.4g}<br>b = %{y:.4g}<br>L = %{customdata:.4g}<extra></extra>"},
               *_path_traces(path["w"][epochs], path["b"][epochs], epochs,
                             "epoch %{customdata}<br>w = %{x:.6g}<br>b = %{y:.6g}<extra></extra>",
                             _finite_note(int(epochs[-1]), len(run.history)))]
     if opt.params is not None:
-        traces.insert(1, go.Scatter(x=[star["w"]], y=[star["b"]], mode="markers", marker=_STAR,
+        traces.insert(1, _scatter(x=[star["w"]], y=[star["b"]], mode="markers", marker=_STAR,
                                     name="minimum (closed form)",
                                     hovertemplate="w* = %{x:.6g}<br>b* = %{y:.6g}<extra>closed form</extra>"))
     axis = {"showgrid": False, "zeroline": False}  # the contours are the grid here
-    return go.Figure(traces, layout=layout("w", "b", xaxis={"range": [ws[0], ws[-1]], **axis},
+    return _figure(traces, layout("w", "b", xaxis={"range": [ws[0], ws[-1]], **axis},
                                             yaxis={"range": [bs[0], bs[-1]], **axis}))
 
 
-def landscape_chart(view: View) -> go.Figure:
+def landscape_chart(view: View) -> Figure:
     """The loss over the parameters and the path GD took: the curve L(w), or contours of L(w, b)."""
     return _landscape_contours(view) if view.landscape.bs is not None else _landscape_curve(view)

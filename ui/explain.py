@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import analysis
+from core import explain as core_explain
 from core.catalog import Lesson
 from core.view import View
 from ui import controls
@@ -15,9 +16,12 @@ _LOSS = r"L = \frac{1}{N}\sum_{i=1}^{N}\left(\hat y_i - y_i\right)^2"
 _TERM = {"w": r"w\,x_i", "b": "b"}
 _DERIVATIVE = {"w": r"x_i\left(\hat y_i - y_i\right)", "b": r"\left(\hat y_i - y_i\right)"}
 
-_BANNER = {"converged": st.success, "still converging": st.info, "oscillating": st.warning, "diverged": st.error}
-_ICON = {"converged": ":material/check_circle:", "still converging": ":material/hourglass_top:",
-         "oscillating": ":material/swap_vert:", "diverged": ":material/error:"}
+# One banner per verdict class (core.analysis.KINDS).
+_BANNER = {"converged": st.success, "converging": st.info, "on the edge": st.warning, "diverging": st.error,
+           "stalled": st.warning, "overflowed": st.error}
+_ICON = {"converged": ":material/check_circle:", "converging": ":material/hourglass_top:",
+         "on the edge": ":material/swap_vert:", "diverging": ":material/trending_up:",
+         "stalled": ":material/pause_circle:", "overflowed": ":material/error:"}
 
 
 def math_ui(les: Lesson) -> None:
@@ -55,21 +59,21 @@ def results_ui(view: View) -> None:
     s, run, opt, curv, verdict = view.settings, view.run, view.optimum, view.curvature, view.verdict
     les = view.lesson
     st.subheader("Results")
-    when = f" (decided at epoch {verdict.epoch:,})" if verdict.epoch else ""
-    _BANNER[verdict.kind](f"**{verdict.kind.capitalize()}**{when}. {verdict.reason}", icon=_ICON[verdict.kind])
-    if s.lr > curv.lr_critical:
+    _BANNER[verdict.kind](f"**{verdict.headline}.** {verdict.reason}", icon=_ICON[verdict.kind])
+    if s.lr >= curv.lr_critical:
+        lr, critical = analysis.pair_text(s.lr, curv.lr_critical)  # as many digits as "above" needs
         left, right = st.columns([3, 1], vertical_alignment="center")
         left.markdown(f"For this data, gradient descent is stable only for a learning rate below "
-                      f"**{curv.lr_critical:.6g}** (2/λmax); the fastest fixed rate is {curv.lr_fastest:.6g}.")
+                      f"**{critical}** (2/λmax); this run's is {lr}. The fastest fixed rate is {curv.lr_fastest:.6g}.")
         right.button(f"Use a safe rate: {curv.lr_safe:g}", key=controls.key(les, "safe"), type="primary",
                      on_click=controls.set_lr, args=(les, curv.lr_safe), width="stretch")
     d = view.distance
     metrics = [(f"final {p}", _num(run.params[p]), _opt_help(opt, p)) for p in les.params]
     metrics += [
-        ("final loss", _num(run.final_loss), f"Minimum possible (closed form): {opt.loss:.6g}"),
+        ("final loss", _num(run.final_loss), core_explain.min_loss_text(opt, s.y)),
         (f"prediction f({_num(s.predict)})", _num(run.prediction), None),
         ("distance to optimum", "—" if d is None else f"{d:.3g}",
-         "‖parameters − closed-form least-squares optimum‖. "
+         f"‖parameters − closed-form least-squares optimum‖; converged means within {analysis.TOLERANCE_TEXT}. "
          + (opt.note or ", ".join(f"{k}* = {v:.6g}" for k, v in (opt.params or {}).items()))),
     ]
     # Three to a row: the results share the width with the data table.

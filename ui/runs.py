@@ -41,9 +41,11 @@ def build(settings: Settings) -> view.View:
 
 
 @st.cache_data(**_CACHE)
-def manual_vs_optimizer(settings: Settings) -> insight.Comparison:
-    """Cached core.insight.manual_vs_optimizer."""
-    return insight.manual_vs_optimizer(settings)
+def manual_vs_optimizer(settings: Settings) -> tuple[insight.Comparison, insight.UpdateCheck | None]:
+    """The hand-written update against optimizer.step() (core.insight), and what makes them part, if they do."""
+    pair = insight.manual_and_optimizer(settings)
+    cmp = insight.compare(*pair, *insight.LABELS)
+    return cmp, insight.update_check(settings, cmp, pair)
 
 
 @st.cache_data(**_CACHE)

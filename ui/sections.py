@@ -11,13 +11,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core import insight
-from core.catalog import lesson
+from core import explain, insight
 from core.script import script
 from core.view import View
-from ui import charts, controls, runs
-
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+from ui import charts, controls, plotly_spec, runs
 
 
 def _g(v: float) -> str:
@@ -35,15 +32,15 @@ def charts_section(view: View) -> None:
         head, toggle = st.columns([2, 1], vertical_alignment="bottom")
         head.subheader("Loss per epoch")
         log_y = toggle.toggle("Log scale", value=True, key=k("log_y"))
-        st.plotly_chart(charts.loss_chart(view, log_y=log_y), key=k("loss_chart"), config=PLOTLY_CONFIG, theme=None)
+        plotly_spec.chart(charts.loss_chart(view, log_y=log_y), key=k("loss_chart"))
     with right:
         st.subheader("The fit")
         epochs = len(view.run.history)
         epoch = st.slider("Line after epoch", 0, epochs, epochs, key=k(f"fit_epoch{epochs}"),
                           help="0 is the starting line; move to watch the line settle.")
-        st.plotly_chart(charts.fit_chart(view, epoch), key=k("fit_chart"), config=PLOTLY_CONFIG, theme=None)
+        plotly_spec.chart(charts.fit_chart(view, epoch), key=k("fit_chart"))
     st.subheader("The loss landscape and the path gradient descent took")
-    st.plotly_chart(charts.landscape_chart(view), key=k("landscape_chart"), config=PLOTLY_CONFIG, theme=None)
+    plotly_spec.chart(charts.landscape_chart(view), key=k("landscape_chart"))
 
 
 def console_section(view: View) -> None:
@@ -93,69 +90,36 @@ def epoch_log_section(view: View) -> None:
 # ---- "Look closer": each lesson's own point, with this run's numbers --------------------------
 
 
+def _closer(closer: explain.Closer) -> None:
+    st.subheader(closer.title)
+    st.markdown(closer.text)
+
+
 def gradient_is_the_formula(view: View) -> None:
     """Autograd's gradient next to the closed-form formula, epoch by epoch."""
-    st.subheader("Look closer: autograd's gradient is the formula")
     table = insight.analytic_gradients(view.run)
-    worst = (table["autograd dL/dw"] - table["(2/N)·Σ x(ŷ−y)"]).abs().max()
-    st.markdown(f"`Loss.backward()` never sees the formula for ∂L/∂w, yet in every epoch `w.grad` equals "
-                f"(2/N)·Σ x(ŷ − y) at the w of that epoch: the largest difference over {len(table):,} epochs is "
-                f"**{worst:.2g}**, float32 rounding.")
+    _closer(explain.gradient_check(view.run, table))
     st.dataframe(table, hide_index=True, height=230, width="stretch")
 
 
 def step_is_the_update(view: View) -> None:
     """optimizer.step() against the hand-written update of the autograd lesson, same data and start."""
-    run = view.run
-    st.subheader("Look closer: `optimizer.step()` is lesson 1's update")
-    cmp = runs.manual_vs_optimizer(run.settings)
-    if cmp.identical:
-        same = f"identical, bit for bit, in all {cmp.epochs:,} epochs"
-    else:
-        same = (f"bit-for-bit identical in {cmp.identical_epochs:,} of {cmp.epochs:,} epochs and never more than "
-                f"{cmp.max_difference:.2g} apart — float32 rounding: `MSELoss` and `((y - y_pred)**2).mean()` "
-                "round in different places")
-    st.markdown(f"Lesson 1's program (`w -= learning_rate * w.grad`) on this data, from the same start w = "
-                f"{_g(run.initial['w'])}, gives the same w as `torch.optim.SGD`: {same}.")
+    cmp, check = runs.manual_vs_optimizer(view.settings)
+    _closer(explain.optimizer_check(view.run, cmp, check))
     st.dataframe(cmp.table, hide_index=True, height=230, width="stretch")
 
 
 def conditioning(view: View) -> None:
-    """Why one direction of (w, b) converges so much more slowly than the other."""
-    st.subheader("Look closer: why b is still far from its optimum")
-    s, run, curv, opt = view.settings, view.run, view.curvature, view.optimum
-    if opt.params is None:
-        st.markdown(opt.note)
-        return
-    lo, hi = curv.eigenvalues
-    if view.diverged:
-        st.markdown(
-            f"This run diverged, so b never got the chance. The loss is a bowl whose steepest direction has "
-            f"curvature λmax = **{_g(hi)}**: each step multiplies the error along it by |1 − η·λmax| = "
-            f"**{abs(1 - s.lr * hi):.4g}**, more than 1 at the rate {_g(s.lr)}, so it grows until float32 "
-            f"overflows. Any rate below 2/λmax = **{_g(curv.lr_critical)}** is stable; the condition number "
-            f"is {curv.condition:.1f}."
-        )
-        return
-    slow = abs(1 - s.lr * lo)
-    st.markdown(
-        f"The loss is a bowl in (w, b) whose curvature (the Hessian's eigenvalues) is **{_g(hi)}** along the "
-        f"steepest direction and only **{_g(lo)}** along the flattest: a condition number of **{curv.condition:.1f}**. "
-        f"A step is safe only below the critical rate 2/λmax = **{_g(curv.lr_critical)}**, and at the rate "
-        f"{_g(s.lr)} each epoch removes just {_g(s.lr * lo)} of the error along the flat direction "
-        f"(it keeps {slow:.4f} of it). That direction mostly moves b, so after {s.epochs:,} epochs "
-        f"b = {_g(run.params['b'])} while the closed-form optimum is b* = {_g(opt.params['b'])} "
-        f"(w = {_g(run.params['w'])}, w* = {_g(opt.params['w'])}). Even the fastest fixed rate, "
-        f"2/(λmax+λmin) = {_g(curv.lr_fastest)}, keeps {curv.contraction(curv.lr_fastest):.4f} of it per epoch. "
-        "This is not a bug: it is why optimizers with momentum or per-parameter rates (Adam) exist, "
-        "and why inputs are usually centred and scaled."
-    )
+    """How the curvature of each direction of (w, b) sets its pace, from this run's own numbers."""
+    _closer(explain.conditioning(view.run, view.optimum, view.curvature, view.verdict))
 
 
 def class_is_the_layer(view: View) -> None:
     """The nn.Module subclass against the bare nn.Linear lesson, same settings."""
-    st.subheader("Look closer: a class around nn.Linear changes nothing")
     structure, named = insight.module_structure(view.run)
+    cmp = runs.class_vs_linear(view.settings)
+    closer = explain.module_check(cmp)
+    st.subheader(closer.title)
     left, right = st.columns(2)
     with left:
         st.markdown("`print(model)`")
@@ -164,11 +128,7 @@ def class_is_the_layer(view: View) -> None:
         st.markdown("`model.named_parameters()` after training")
         st.dataframe({"name": [n for n, _, _ in named], "shape": [str(tuple(s)) for _, s, _ in named],
                       "value": [_g(v) for _, _, v in named]}, hide_index=True, width="stretch")
-    cmp = runs.class_vs_linear(view.settings)
-    verdict = ("identical, bit for bit, in every one of" if cmp.identical
-               else f"identical in {cmp.identical_epochs:,} of")
-    st.markdown(f"Lesson {lesson('linear').number}'s bare `nn.Linear` with the same settings gives parameters "
-                f"{verdict} the {cmp.epochs:,} epochs: the class only gives the model a name and a `forward()`.")
+    st.markdown(closer.text)
 
 
 SECTIONS: dict[str, Callable[[View], None]] = {

@@ -5,8 +5,6 @@ Plotly only (no torch), so the home page can draw a chart's empty frame before t
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 HEIGHT = 400
 
 # One colour per role, the same in every chart; Okabe-Ito hues stay distinct for colour-blind viewers.
@@ -42,10 +40,10 @@ def layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | 
     }
 
 
-def frame(x_title: str, y_title: str, message: str) -> go.Figure:
+def frame(x_title: str, y_title: str, message: str) -> dict:
     """An empty chart of a real one's size and axes, saying what is on its way."""
     # Grid and outline but no numbers: it reads as a chart being drawn, not as empty space.
     blank = {"showticklabels": False, "zeroline": False, "showline": True, "mirror": True, "linecolor": "#C8D1E0"}
-    return go.Figure(layout=layout(x_title, y_title, xaxis=blank, yaxis=blank, annotations=[
+    return {"data": [], "layout": layout(x_title, y_title, xaxis=blank, yaxis=blank, annotations=[
         {"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
-         "bgcolor": "white", "borderpad": 6, "font": {"color": COLOR["landscape"]}}]))
+         "bgcolor": "white", "borderpad": 6, "font": {"color": COLOR["landscape"]}}])}
