@@ -11,11 +11,11 @@ import math
 import re
 
 import pytest
-from test_pages import console, figures, open_page
 
 import core
 from core import analysis
 from core.data import presets
+from tests.support.apptest import console, figures, open_page
 
 LARGE_X = presets(2)[3]
 assert LARGE_X.name.startswith("Large x")
