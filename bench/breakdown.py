@@ -73,7 +73,9 @@ def _category(frame) -> tuple[str, str]:
     for name, parts in CATEGORIES:
         hits = [c for c in frames if any(p in c.co_filename for p in parts)]
         if hits:
-            top = hits[-1]
+            # Streamlit's own frames start at its script runner: name the st.* call (elements/) instead.
+            calls = [c for c in hits if "streamlit/elements/" in c.co_filename]
+            top = calls[-1] if calls else hits[-1]
             return name, f"{'/'.join(Path(top.co_filename).parts[-2:])}:{top.co_name}"
     return OTHER, ""
 
@@ -131,6 +133,91 @@ def server_worker(lesson: int, reruns: int) -> None:
                       "per_rerun_ms": {k: v * 1000 / reruns for k, v in samples.most_common()},
                       "detail_ms": [[c, d, v * 1000 / reruns] for (c, d), v in details.most_common(40)],
                       "threads": sorted({t.name for t in threading.enumerate()})}))
+
+
+def components_worker(lesson: int, repeats: int) -> None:
+    """In the app's folder: the best of `repeats` timings of each piece of one uncached rerun, built outside
+    Streamlit (the baseline's API: core.catalog, ui.charts, ui.lesson_page.log_table, core.script). The best
+    of many resists the load of a shared machine far better than a median of whole reruns."""
+    root = Path.cwd()
+    sys.path.insert(0, str(root))
+    import dataclasses
+
+    import plotly.graph_objects as go
+    import plotly.io
+    import plotly.tools
+    import pyarrow as pa
+
+    from core import analysis
+    from core.catalog import lesson as get_lesson
+    from core.script import script
+    from ui import charts
+    from ui.lesson_page import log_table
+
+    les = get_lesson(lesson)
+    base = les.defaults()
+    counter = iter(range(1, 10**6))
+
+    def best(f) -> float:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        return min(times) * 1000
+
+    def new_settings():
+        return dataclasses.replace(base, lr=round(0.01 + next(counter) * 1e-6, 9))
+
+    run = les.train(new_settings())
+    s = run.settings
+    figs = {"loss": charts.loss_chart(run), "fit": charts.fit_chart(run, len(run.history)),
+            "landscape": charts.landscape_chart(run)}
+    out = {
+        "train (new settings)": best(lambda: les.train(new_settings())),
+        "analysis: optimum + curvature + verdict + finite_epochs": best(lambda: (
+            analysis.optimum(s.x, s.y, s.has_bias), analysis.curvature(s.x, s.has_bias), analysis.verdict(run),
+            analysis.finite_epochs(run))),
+        "program listing: core.script.script": best(lambda: script(s)),
+        "epoch log: log_table + Arrow table": best(lambda: pa.Table.from_pandas(log_table(run))),
+    }
+    for name, fig in figs.items():
+        spec = fig.to_dict()
+        out[f"{name} chart: build go.Figure (ui.charts)"] = best(lambda name=name: {
+            "loss": lambda: charts.loss_chart(run), "fit": lambda: charts.fit_chart(run, len(run.history)),
+            "landscape": lambda: charts.landscape_chart(run)}[name]())
+        out[f"{name} chart: go.Figure(spec) validated"] = best(lambda spec=spec: go.Figure(spec))
+        out[f"{name} chart: go.Figure(spec, _validate=False)"] = best(
+            lambda spec=spec: go.Figure(spec, _validate=False))
+        # What st.plotly_chart does with its argument (Streamlit 1.67, elements/plotly_chart.py).
+        out[f"{name} chart: st.plotly_chart marshalling of a go.Figure"] = best(lambda fig=fig: plotly.io.to_json(
+            plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False))
+        out[f"{name} chart: st.plotly_chart marshalling of a plain dict"] = best(lambda spec=spec: plotly.io.to_json(
+            plotly.tools.return_figure_from_figure_or_data(spec, validate_figure=True), validate=False))
+        out[f"{name} chart: JSON bytes"] = len(plotly.io.to_json(fig, validate=False))
+    contour = next((t for t in figs["landscape"].data if t.type == "contour"), None)
+    if contour is not None and contour.text is not None:
+        z = contour.z
+        out["landscape: per-point hover text, Python formatting"] = best(
+            lambda: [[f"{v:.4g}" for v in row] for row in z])
+        out["landscape: per-point hover text, JSON bytes"] = len(json.dumps([list(r) for r in contour.text]))
+    print(json.dumps(out))
+
+
+def components_part(root: Path, lessons: list[int], repeats: int) -> dict:
+    out = {}
+    for n in lessons:
+        r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--components-worker", str(n),
+                            "--reruns", str(repeats)], cwd=root, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(root)})
+        if r.returncode:
+            print(f"components, lesson {n}: failed (the app's API may have moved):\n{r.stderr[-1500:]}")
+            continue
+        out[n] = json.loads(r.stdout.strip().splitlines()[-1])
+        print(f"\ncomponents, lesson {n} (best of {repeats}, ms; bytes where said):")
+        for k, v in out[n].items():
+            print(f"  {v:>9.1f}  {k}" if "bytes" not in k else f"  {v:>9,}  {k}")
+    return out
 
 
 def server_part(root: Path, lessons: list[int], reruns: int) -> dict:
@@ -452,15 +539,19 @@ def main() -> None:
     parser.add_argument("--here", action="store_true", help="break down this working tree instead of --rev")
     parser.add_argument("--lessons", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--reruns", type=int, default=12, help="sampled uncached reruns per lesson")
-    parser.add_argument("--parts", nargs="+", default=["server", "wire", "browser"],
-                        choices=["server", "wire", "browser"])
+    parser.add_argument("--parts", nargs="+", default=["server", "components", "wire", "browser"],
+                        choices=["server", "components", "wire", "browser"])
     parser.add_argument("--cuts", action="store_true", help="also measure the candidate cuts on patched copies")
     parser.add_argument("--cut-changes", type=int, default=8, help="browser rate changes per cut and lesson")
     parser.add_argument("--small", action="store_true", help="browser CPU throttled 4×, server on core 0")
     parser.add_argument("--server-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--components-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.server_worker:
         server_worker(args.server_worker, args.reruns)
+        return
+    if args.components_worker:
+        components_worker(args.components_worker, args.reruns)
         return
 
     sys.path.insert(0, str(ROOT))
@@ -474,6 +565,8 @@ def main() -> None:
     with contextlib.nullcontext(ROOT) if args.here else checkout(args.rev) as root:
         if "server" in args.parts:
             results["server"] = server_part(root, args.lessons, args.reruns)
+        if "components" in args.parts:
+            results["components"] = components_part(root, args.lessons, max(args.reruns, 20))
         if {"wire", "browser"} & set(args.parts):
             with sync_playwright() as pw:
                 browser = launch(pw)
@@ -515,7 +608,7 @@ def main() -> None:
                     srv.stop()
                 browser.close()
         if args.cuts:
-            results["cuts"] = cuts_part(root, args.lessons, max(6, args.reruns // 2), args.cut_changes, args.small)
+            results["cuts"] = cuts_part(root, args.lessons, args.reruns, args.cut_changes, args.small)
     path = ARTIFACTS / "bench" / "breakdown.json"
     path.write_text(json.dumps(results, indent=1, default=str))
     print(f"\nall numbers: {path.relative_to(ROOT)}")
