@@ -1,176 +1,51 @@
-"""How fast the lab feels in a real browser: cold start, and a learning-rate change on lesson 1.
+"""How fast the lab feels in a real browser, today's app next to an older revision's, side by side.
 
-    python bench/browser_latency.py [--cold 3] [--changes 20] [--distinct 10] [--lesson-visits 1]
+    python bench/browser_latency.py [--baseline REV] [--lessons 1 3] [--distinct 10] [--changes 6]
+                                    [--cold 3] [--lesson-visits 1] [--small] [--quick]
 
 (a) Cold start: from launching `streamlit run app.py` to the home page fully drawn in Chromium (the
-    script has finished and the home chart is drawn), in a fresh browser context. Target: ≤ 5 s.
-(b) Learning rate on lesson 1: type a rate into "Learning rate (exact)" and press Enter, as a visitor
-    does; the time from that Enter key-down to the loss chart's line being redrawn with the new run.
-    Measured inside the page with performance.now() (a capture-phase key listener starts the clock,
-    a MutationObserver stops it when the loss line's SVG path changes), so no Python or Playwright
-    overhead is counted. "First time" uses rates never run before (the server trains them);
-    "cached" alternates between two rates already run (every change is still a real change).
-    Also shown: when the rerun started (Streamlit's script state turns "running": the server has
-    the new value), when the console text changed, and when the rerun finished (state back to
-    "notRunning": every element below the charts sent too). Target: ≤ 300 ms (DESIGN.md,
-    "Performance budget").
+    script has finished and the home chart is drawn), in a fresh browser context. Target: ≤ 0.8× old.
+(b) Learning rate on a lesson (default 1 and 3): type a rate into "Learning rate (exact)" and press
+    Enter, as a visitor does; the time from that Enter key-down to the loss chart's line redrawn with
+    the new run. Measured inside the page with performance.now() (a capture-phase key listener starts
+    the clock, a MutationObserver stops it when the loss line's SVG path changes: tests.support.browser
+    .ARM_LATENCY), so no Python or Playwright overhead is counted. "uncached" types a rate never run
+    before each time (0.01 + i·1e-6: the server trains it); "cached" alternates two rates already run.
+    Also shown: when the rerun started (script state "running"), when the console text changed, and
+    when the rerun finished (state back to "notRunning"). Target: ≤ 0.5× old and ≤ 300 ms.
 (c) First visit to each lesson after the home page, on a fresh server: open the home page, read it
     for 3 s, click the lesson in the menu; the time from the click to the lesson's run finished and
-    its charts drawn. (Lessons 2-4 build the first torch.optim.SGD of the process, which imports
-    torch._dynamo: the home page warms that up in the background.) No target; reported for the note.
+    its charts drawn. Target: no slower than old.
 
-Needs Debian's Chromium (apt-get install -y chromium) and the playwright package. Results are also
-written to artifacts/bench/browser_latency.json.
+With --baseline REV, REV is unpacked into a temporary folder (git archive) and served by its own
+`streamlit run`; every measurement alternates old and new (cold starts and visits one by one, rate
+changes in blocks of --block), and the table gives both medians and new/old.
+--small stands in for a small machine (a Community Cloud app): Chromium's CPU throttled 4× (CDP
+Emulation.setCPUThrottlingRate) and each server pinned to core 0 (taskset -c 0).
+Needs Debian's Chromium and the playwright package. Samples: artifacts/bench/browser_latency[-small].json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.catalog import LESSONS  # noqa: E402  (torch-free: the bench's own process stays light)
+from tests.support import LESSON_PATH, PAGES, Server, fresh_rate, launch, new_app, sync_playwright  # noqa: E402
+from tests.support.browser import HOME_DRAWN  # noqa: E402
+from tests.support.checkout import checkout, resolve  # noqa: E402
+from tests.support.paths import ARTIFACTS  # noqa: E402
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"]
 TARGET_CHANGE_MS = 300
-TARGET_COLD_S = 5.0
-
-# Counts finished script runs, as tests/e2e/conftest.py does, and stamps when each one finished.
-_RUNS = """
-(() => {
-  if (window.__gdl) return;
-  window.__gdl = {done: 0, doneAt: [], startedAt: []};
-  const name = 'data-test-script-state';
-  new MutationObserver((records) => {
-    records.forEach((r, i) => {
-      const now = i + 1 < records.length ? records[i + 1].oldValue : r.target.getAttribute(name);
-      if (now === 'running' && r.oldValue !== 'running') window.__gdl.startedAt.push(performance.now());
-      if (now === 'notRunning' && r.oldValue !== 'notRunning') {
-        window.__gdl.done += 1;
-        window.__gdl.doneAt.push(performance.now());
-      }
-    });
-  }).observe(document, {attributes: true, attributeOldValue: true, subtree: true, attributeFilter: [name]});
-})();
-"""
-
-_HOME_DRAWN = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  const chart = document.querySelector('[data-testid=stMain] .js-plotly-plot');
-  return window.__gdl && window.__gdl.done > 0 && app.getAttribute('data-test-script-state') === 'notRunning'
-    && chart && chart.data && chart.data.length > 0 && chart.querySelectorAll('.scatterlayer .trace').length > 0;
-}"""
-
-# Arms one measurement: the clock starts at the Enter key-down in the rate box and stops when the
-# loss chart's first line (its SVG path, i.e. what is on screen) and the console differ from now.
-_ARM = """() => {
-  const lossLine = () => document.querySelector('[data-testid=stMain] .js-plotly-plot .scatterlayer .trace .js-line')
-    ?.getAttribute('d');
-  const console_ = () => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stCode] code')]
-    .map((e) => e.textContent).find((t) => t.startsWith('epoch 1:'));
-  const m = {t0: null, chart: null, console: null, run: null, start: null, line: lossLine(), text: console_(),
-             runs: window.__gdl.done, starts: window.__gdl.startedAt.length};
-  window.__lat = m;
-  const onKey = (e) => {
-    if (e.key === 'Enter' && e.target.getAttribute('aria-label') === 'Learning rate (exact)' && m.t0 === null) {
-      m.t0 = performance.now();
-    }
-  };
-  document.addEventListener('keydown', onKey, true);
-  const obs = new MutationObserver(() => {
-    if (m.t0 === null) return;
-    const now = performance.now();
-    if (m.chart === null && lossLine() !== m.line) m.chart = now;
-    if (m.console === null && console_() !== m.text) m.console = now;
-    if (m.start === null && window.__gdl.startedAt.length > m.starts) m.start = window.__gdl.startedAt[m.starts];
-    if (m.run === null && window.__gdl.done > m.runs) m.run = window.__gdl.doneAt[m.runs];
-    if (m.chart !== null && m.console !== null && m.run !== null && m.start !== null) {
-      obs.disconnect();
-      document.removeEventListener('keydown', onKey, true);
-    }
-  });
-  obs.observe(document.querySelector('[data-testid=stApp]'),
-              {subtree: true, childList: true, attributes: true, characterData: true});
-}"""
-
-_MEASURED = "() => ['chart', 'console', 'run', 'start'].every((k) => window.__lat[k] !== null)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.02)
-    raise SystemExit(f"streamlit did not answer /_stcore/health within {timeout} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.kill()
-    proc.wait()
-
-
-def new_page(browser, width: int = 1366, height: int = 768):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_init_script(_RUNS)
-    # The page icon is fetched from fonts.gstatic.com: answer it locally, so the bench runs offline.
-    context.route(lambda u: not u.startswith("http://127.0.0.1:"),
-                  lambda route: route.fulfill(status=200, content_type="image/svg+xml", body="<svg/>"))
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    return context, page
-
-
-def cold_start(browser) -> dict:
-    """Seconds from `streamlit run` to the home page drawn; and when the server answered its health check."""
-    t0 = time.perf_counter()
-    proc, url = start_server()
-    try:
-        wait_healthy(proc, url)
-        healthy = time.perf_counter() - t0
-        context, page = new_page(browser)
-        page.goto(url + "/", wait_until="commit")
-        page.wait_for_function(_HOME_DRAWN, polling=10)
-        drawn = time.perf_counter() - t0
-        context.close()
-    finally:
-        stop(proc)
-    return {"healthy_s": healthy, "drawn_s": drawn}
-
+LOG_DIR = ARTIFACTS / "bench" / "servers"
+CACHED = ("0.02", "0.03")  # stable on every lesson's default data, and no lesson's default
 
 _LESSON_DRAWN = """(n) => window.__gdl.done > n
   && document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'
@@ -181,127 +56,171 @@ _LESSON_DRAWN = """(n) => window.__gdl.done > n
        .every((e) => e.querySelectorAll('.scatterlayer .trace, .contourlayer .contour').length > 0)"""
 
 
-def lesson_after_home(browser, number: int, title: str) -> float:
-    """Seconds from clicking lesson `number` in the menu, after reading the home page of a fresh server
-    for 3 s, to that lesson drawn."""
-    proc, url = start_server()
+class Side:
+    """One app folder: how its servers are started and how its pages are throttled."""
+
+    def __init__(self, name: str, root: Path, small: bool) -> None:
+        self.name, self.root, self.small = name, root, small
+
+    def server(self) -> Server:
+        return Server(self.root, log_dir=LOG_DIR, cpus="0" if self.small else None)
+
+    def app(self, browser, url: str):
+        app = new_app(browser, url)
+        if self.small:
+            app.throttle_cpu(4)
+        return app
+
+
+def cold_start(browser, side: Side) -> float:
+    """Seconds from `streamlit run` to the home page drawn."""
+    srv = side.server()
     try:
-        wait_healthy(proc, url)
-        context, page = new_page(browser)
-        page.goto(url + "/", wait_until="commit")
-        page.wait_for_function(_HOME_DRAWN, polling=10)
-        page.wait_for_timeout(3_000)
-        runs = page.evaluate("window.__gdl.done")
-        t0 = time.perf_counter()
-        page.locator("[data-testid=stSidebar]").get_by_role("link", name=f"{number} · {title}").click()
-        page.wait_for_function(_LESSON_DRAWN, arg=runs, polling=10)
-        seconds = time.perf_counter() - t0
-        context.close()
+        srv.wait_ready()
+        app = side.app(browser, srv.url)
+        app.page.goto(srv.url + "/", wait_until="commit")
+        app.page.wait_for_function(HOME_DRAWN, polling=10)
+        seconds = time.perf_counter() - srv.started
+        app.close()
     finally:
-        stop(proc)
+        srv.stop()
     return seconds
 
 
-def change_rate(page, value: str) -> dict:
-    """Type `value` and press Enter; milliseconds from the key-down to the rerun's end, the new loss line
-    on screen and the new console text."""
-    box = page.get_by_label("Learning rate (exact)", exact=True)
-    if float(box.input_value()) == float(value):
-        raise ValueError(f"{value} is already the rate: no rerun would follow")
-    box.fill(value)
-    page.evaluate(_ARM)
-    box.press("Enter")
+def lesson_after_home(browser, side: Side, n: int) -> float:
+    """Seconds from clicking lesson n in the menu, after reading the home page of a fresh server for 3 s,
+    to that lesson drawn."""
+    srv = side.server()
     try:
-        page.wait_for_function(_MEASURED, polling=50, timeout=60_000)
-    except Exception as e:  # say which of the four never came
-        m = page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
-        raise RuntimeError(f"rate {value}: not all of start, chart, console, run were seen: {m}") from e
-    m = page.evaluate("window.__lat")
-    if m["start"] is None:
-        raise RuntimeError(f"the rerun's start was not seen: {m}")
-    return {"value": value, "start_ms": m["start"] - m["t0"], "chart_ms": m["chart"] - m["t0"],
-            "console_ms": m["console"] - m["t0"], "run_ms": m["run"] - m["t0"]}
+        srv.wait_ready()
+        app = side.app(browser, srv.url)
+        app.page.goto(srv.url + "/", wait_until="commit")
+        app.page.wait_for_function(HOME_DRAWN, polling=10)
+        app.page.wait_for_timeout(3_000)
+        runs = app.runs()
+        t0 = time.perf_counter()
+        app.sidebar_link(PAGES[LESSON_PATH[n]][0]).click()
+        app.page.wait_for_function(_LESSON_DRAWN, arg=runs, polling=10)
+        seconds = time.perf_counter() - t0
+        app.close()
+    finally:
+        srv.stop()
+    return seconds
 
 
-def median(xs: list[float]) -> float:
+def rate_changes(browser, sides: list[Side], lessons: list[int], distinct: int, changes: int, block: int) -> dict:
+    """Per lesson, case and side: the marks of each rate change (ms after Enter), sides alternating in blocks."""
+    out: dict = {}
+    servers = [s.server() for s in sides]
+    try:
+        for srv in servers:
+            srv.wait_ready()
+        for n in lessons:
+            apps = []
+            for side, srv in zip(sides, servers, strict=True):
+                app = side.app(browser, srv.url)
+                app.goto(LESSON_PATH[n])
+                for warm in ("0.005", "0.006"):  # lazy chunks, first websocket round trips: not counted
+                    app.measure_rate_change(warm)
+                apps.append(app)
+            fresh = iter(range(1, 10**6))
+            series = {"uncached": [f"{fresh_rate(next(fresh)):.6f}" for _ in range(distinct)],
+                      # the first two run the cached pair once: not counted
+                      "cached": [CACHED[i % 2] for i in range(changes + 2)]}
+            for case, values in series.items():
+                got: dict[str, list] = {s.name: [] for s in sides}
+                for start in range(0, len(values), block):
+                    for side, app in zip(sides, apps, strict=True):
+                        got[side.name] += [app.measure_rate_change(v) for v in values[start:start + block]]
+                if case == "cached":
+                    got = {k: v[2:] for k, v in got.items()}
+                out.setdefault(n, {})[case] = got
+                print(f"  lesson {n} {case:<8}: " + "  ".join(
+                    f"{k} {_med(v, 'chart_ms'):.0f} ms" for k, v in got.items()), flush=True)
+            for app in apps:
+                app.close()
+    finally:
+        for srv in servers:
+            srv.stop()
+    return out
+
+
+def _med(rows: list, key: str | None = None) -> float:
+    xs = [r[key] for r in rows] if key else rows
     return statistics.median(xs) if xs else float("nan")
+
+
+def report(results: dict, names: list[str]) -> None:
+    pair = len(names) == 2
+    cols = "".join(f"{n:>16}" for n in names) + (f"{'new/old':>9}" if pair else "")
+
+    def row(label: str, values: list[float], unit: str, fmt: str) -> None:
+        line = f"{label:<44}" + "".join(f"{format(v, fmt) + ' ' + unit:>16}" for v in values)
+        if pair:
+            line += f"{values[1] / values[0]:>9.2f}"
+        print(line)
+
+    print(f"\n{'median':<44}{cols}")
+    if results.get("cold_start"):
+        row("(a) cold start → home chart drawn", [_med(results["cold_start"][k]) for k in names], "s", ".2f")
+    for n, got in results.get("rate_change", {}).items():
+        for case, by_side in got.items():
+            for key, what in (("chart_ms", "loss line drawn"), ("start_ms", "rerun started"),
+                              ("console_ms", "console changed"), ("run_ms", "rerun finished")):
+                row(f"(b) lesson {n} {case}: Enter → {what}", [_med(by_side[k], key) for k in names], "ms", ".0f")
+    for n, by_side in results.get("lesson_after_home", {}).items():
+        row(f"(c) lesson {n} first visit after home", [_med(by_side[k]) for k in names], "s", ".2f")
+    print(f"target: the new loss line within {TARGET_CHANGE_MS} ms and ≤ 0.5× old; cold start ≤ 0.8× old")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cold", type=int, default=3, help="cold starts to time (median reported)")
-    parser.add_argument("--changes", type=int, default=20, help="cached rate changes (alternating two rates)")
-    parser.add_argument("--distinct", type=int, default=10, help="first-time rate changes (rates never run)")
-    parser.add_argument("--lesson-visits", type=int, default=1, help="fresh servers per lesson for (c); 0 skips")
+    parser.add_argument("--baseline", metavar="REV", help="also measure this revision, alternating with today's")
+    parser.add_argument("--lessons", type=int, nargs="+", default=[1, 3], help="lessons for (b) (default 1 3)")
+    parser.add_argument("--distinct", type=int, default=10, help="uncached rate changes per lesson and side")
+    parser.add_argument("--changes", type=int, default=6, help="cached rate changes per lesson and side")
+    parser.add_argument("--block", type=int, default=2, help="rate changes per side before switching side")
+    parser.add_argument("--cold", type=int, default=3, help="cold starts per side (median reported)")
+    parser.add_argument("--lesson-visits", type=int, default=1, help="fresh servers per lesson and side for (c)")
+    parser.add_argument("--small", action="store_true", help="CPU throttled 4× in Chromium, servers on core 0")
+    parser.add_argument("--quick", action="store_true", help="--distinct 4 --changes 2 --cold 1 --lesson-visits 0")
     args = parser.parse_args()
+    if args.quick:
+        args.distinct, args.changes, args.cold, args.lesson_visits = 4, 2, 1, 0
+    if sync_playwright is None:
+        raise SystemExit("needs the playwright package: pip install -r requirements-dev.txt")
 
-    chromium = shutil.which("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise SystemExit("needs the playwright package: pip install -r requirements-dev.txt") from None
-    if chromium is None:
-        raise SystemExit("needs Debian's Chromium: apt-get install -y chromium")
-
-    results: dict = {}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=BROWSER_ARGS)
-
-        colds = []
-        for i in range(args.cold):
-            c = cold_start(browser)
-            colds.append(c)
-            print(f"cold start {i + 1}: server healthy after {c['healthy_s']:.2f} s, home page drawn after "
-                  f"{c['drawn_s']:.2f} s", flush=True)
-        results["cold_start"] = colds
-
-        visits = {les.number: [lesson_after_home(browser, les.number, les.title) for _ in range(args.lesson_visits)]
-                  for les in LESSONS}
-        results["lesson_after_home"] = visits
-
-        proc, url = start_server()
-        try:
-            wait_healthy(proc, url)
-            context, page = new_page(browser)
-            page.goto(url + "/Autograd", wait_until="commit")
-            page.wait_for_function("() => document.querySelectorAll('[data-testid=stMain] .js-plotly-plot "
-                                   ".scatterlayer .trace').length > 0 && window.__gdl.done > 0")
-            for warm in ("0.005", "0.006"):  # lazy chunks, first websocket round trips: not counted
-                change_rate(page, warm)
-            # Distinct rates the server has never run: each change trains a new run.
-            first = [change_rate(page, f"{0.0101 + 0.0001 * i:.4f}") for i in range(min(args.distinct, 90))]
-            # Two other rates, alternated: after their first run both are cached server-side.
-            cached = [change_rate(page, ("0.02", "0.03")[i % 2]) for i in range(args.changes + 2)][2:]
-            context.close()
-        finally:
-            stop(proc)
-        browser.close()
-    results["first_time"] = first
-    results["cached"] = cached
-
-    cold_median = median([c["drawn_s"] for c in colds])
-    print()
-    print(f"(a) cold start, `streamlit run` to the home page drawn: median {cold_median:.2f} s over {len(colds)} "
-          f"(target ≤ {TARGET_COLD_S:g} s: {'met' if cold_median <= TARGET_COLD_S else 'MISSED'})")
-    print("(b) lesson 1, from Enter in 'Learning rate (exact)' to:  rerun started  loss line drawn  console  "
-          "rerun done")
-    for name, rows in (("first-time rates", first), ("cached rates", cached)):
-        start, chart, cons, run = (median([r[k] for r in rows]) for k in ("start_ms", "chart_ms", "console_ms",
-                                                                          "run_ms"))
-        print(f"    {name:<17} median over {len(rows):>2}: {start:>14.0f} ms {chart:>13.0f} ms {cons:>6.0f} ms "
-              f"{run:>7.0f} ms")
-    chart_all = median([r["chart_ms"] for r in first + cached])
-    print(f"    target: the new loss chart within {TARGET_CHANGE_MS} ms: "
-          f"{'met' if chart_all <= TARGET_CHANGE_MS else 'MISSED'} (median of all {len(first + cached)}: "
-          f"{chart_all:.0f} ms)")
-
-    if any(visits.values()):
-        print("(c) first visit to a lesson after the home page of a fresh server, menu click to drawn: "
-              + ", ".join(f"lesson {n} {median(v):.2f} s" for n, v in visits.items() if v))
-
-    out = ROOT / "artifacts" / "bench" / "browser_latency.json"
+    results: dict = {"args": vars(args)}
+    with checkout(args.baseline) if args.baseline else contextlib.nullcontext() as old_root:
+        sides = [Side(f"old {resolve(args.baseline)[:7]}", old_root, args.small)] if old_root else []
+        sides.append(Side("new", ROOT, args.small))
+        names = [s.name for s in sides]
+        print(f"sides: {', '.join(names)}{' (small machine: CPU 4× slower, server on core 0)' if args.small else ''}",
+              flush=True)
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            results["rate_change"] = rate_changes(browser, sides, args.lessons, args.distinct, args.changes,
+                                                  args.block)
+            cold: dict[str, list] = {s.name: [] for s in sides}
+            for i in range(args.cold):
+                for side in sides:
+                    cold[side.name].append(cold_start(browser, side))
+                print(f"  cold start {i + 1}: " + "  ".join(f"{k} {v[-1]:.2f} s" for k, v in cold.items()), flush=True)
+            results["cold_start"] = cold
+            visits: dict = {}
+            for n in LESSON_PATH if args.lesson_visits else ():
+                visits[n] = {s.name: [] for s in sides}
+                for _ in range(args.lesson_visits):
+                    for side in sides:
+                        visits[n][side.name].append(lesson_after_home(browser, side, n))
+                print(f"  lesson {n} after home: " + "  ".join(f"{k} {v[-1]:.2f} s" for k, v in visits[n].items()),
+                      flush=True)
+            results["lesson_after_home"] = visits
+            browser.close()
+    report(results, names)
+    out = ARTIFACTS / "bench" / f"browser_latency{'-small' if args.small else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    out.write_text(json.dumps(results, indent=1))
     print(f"\nall samples: {out.relative_to(ROOT)}")
 
 

@@ -1,78 +1,205 @@
-"""Server time of a rerun after one control changes, per lesson page, next to a trivial one-line page.
+"""Server time of a rerun after the learning rate changes, per lesson page, uncached and cached, old vs new.
 
-Each lesson page is opened at its defaults, then its learning rate alternates between the default
-and a second rate: after the first two changes both runs are cached, as they are for a visitor
-trying a setting twice. Each rerun of a lesson is followed by a rerun of a one-line page in the
-same process, so the difference is the page's own cost with AppTest's overhead taken out.
-The budget is 100 ms of server time per rerun at the defaults.
+    python bench/rerun_latency.py [--baseline REV] [--reruns 20] [--lessons 1 2 3 4] [--quick]
 
-    python bench/rerun_latency.py [--reruns 20] [--lessons 1 2 3 4]
+Measured with Streamlit's AppTest (the script's own time, no browser), as a visitor changes the
+"Learning rate (exact)" box:
+
+- uncached: every rerun sets a rate never run before (0.01 + i·1e-6), so the run is trained, its
+  analysis computed and its figures built anew: the usual case, since a visitor almost always types
+  a new value. Median of --reruns after two warm-up reruns.
+- cached: the rate alternates between two values already run (both served from st.cache_data).
+
+Each rerun of a lesson is followed by a rerun of a one-line page in the same process, so the
+difference is the page's own cost with AppTest's overhead taken out.
+
+With --baseline REV, REV is unpacked into a temporary folder (git archive) and measured the same
+way in its own process (cwd and sys.path that folder, so it imports its own core and ui), in blocks
+of five reruns alternating old and new; both columns and the ratio new/old are printed. Budget
+(issue 10 / DESIGN.md): 100 ms uncached; target ≤ 0.6× of dcd8a6b uncached and no slower cached.
+All samples go to artifacts/bench/rerun_latency.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from core.catalog import lesson  # noqa: E402
-from ui.nav import PAGES  # noqa: E402
-
-SECOND_LR = 0.02  # stable for every lesson's default data, and not a default
 BUDGET_MS = 100
+SECOND_LR = 0.02  # stable for every lesson's default data, and not a default
+BLOCK = 5  # reruns per side before switching to the other side
+WARM = 2  # reruns per case not counted (first run of a case, lazy imports)
 
 
-def _timed(at: AppTest) -> float:
-    start = time.perf_counter()
-    at.run()
-    return time.perf_counter() - start
+# ---- the worker: one process per side, its cwd and sys.path[0] the app's folder -----------------
 
 
-def measure(n: int, reruns: int, trivial: AppTest) -> tuple[list[float], list[float]]:
-    """Seconds per rerun of lesson n's page after a learning-rate change, and of the trivial page, interleaved."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGES[n])
-    at.run()
-    rates = (SECOND_LR, lesson(n).defaults().lr)
-    page, plain = [], []
-    for i in range(reruns + 2):
-        at.number_input(key=f"l{n}.lr").set_value(rates[i % 2])
-        t = _timed(at)
-        if at.exception:
-            raise RuntimeError(f"lesson {n} raised: {at.exception[0].value}")
-        t_plain = _timed(trivial)
-        if i >= 2:  # the first two compute their runs; from then on both are cached
-            page.append(t)
-            plain.append(t_plain)
-    return page, plain
+def _page_script(root: Path, n: int) -> str:
+    """Lesson n's page script relative to app.py: pages/<n>_*.py, else what ui.nav says (if pages/ has moved)."""
+    found = sorted((root / "pages").glob(f"{n}_*.py"))
+    if found:
+        return str(found[0].relative_to(root))
+    from ui.nav import PAGES
+    return PAGES[n]
+
+
+def worker() -> None:
+    """Answer one JSON command per stdin line: {"lesson": n, "rates": [...]} → seconds per rerun, page and trivial."""
+    root = Path.cwd()
+    sys.path.insert(0, str(root))
+    from streamlit.testing.v1 import AppTest
+
+    tmp = Path(tempfile.mkdtemp(prefix="gdl-one-line-"))
+    (tmp / "one_line.py").write_text('import streamlit as st\nst.write("Hello")\n')
+    trivial = AppTest.from_file(str(tmp / "one_line.py"), default_timeout=60)
+    trivial.run()
+    pages: dict[int, AppTest] = {}
+
+    def timed(at: AppTest) -> float:
+        start = time.perf_counter()
+        at.run()
+        return time.perf_counter() - start
+
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        n = cmd["lesson"]
+        if n not in pages:
+            at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+            at.run()
+            at.switch_page(_page_script(root, n))
+            at.run()
+            pages[n] = at
+        at = pages[n]
+        page, plain = [], []
+        for rate in cmd["rates"]:
+            at.number_input(key=f"l{n}.lr").set_value(rate)
+            page.append(timed(at))
+            if at.exception:
+                print(json.dumps({"error": f"lesson {n} raised: {at.exception[0].value}"}), flush=True)
+                break
+            plain.append(timed(trivial))
+        else:
+            print(json.dumps({"page": page, "plain": plain}), flush=True)
+
+
+class Side:
+    """One app folder measured in its own worker process."""
+
+    def __init__(self, name: str, root: Path) -> None:
+        self.name = name
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker"], cwd=root,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(root)})
+        self._read()
+
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.name}: the worker exited ({self.proc.wait()})")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"{self.name}: {answer['error']}")
+        return answer
+
+    def rerun(self, n: int, rates: list[float]) -> dict:
+        self.proc.stdin.write(json.dumps({"lesson": n, "rates": rates}) + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def _default_lr(n: int) -> float:
+    return {1: 0.01, 2: 0.01, 3: 0.015, 4: 0.015}[n]
+
+
+def measure(sides: list[Side], lessons: list[int], reruns: int) -> dict:
+    """Per lesson and case, each side's seconds per rerun (page, trivial), alternating sides in blocks."""
+    from tests.support.keys import fresh_rate
+
+    out: dict = {}
+    for n in lessons:
+        fresh = iter(range(1, 10**6))
+        rates = {
+            # The same never-seen rates for every side: each side's process has its own cache.
+            "uncached": [fresh_rate(next(fresh)) for _ in range(WARM + reruns)],
+            "cached": [(SECOND_LR, _default_lr(n))[i % 2] for i in range(WARM + reruns)],
+        }
+        for case, series in rates.items():
+            got = {s.name: {"page": [], "plain": []} for s in sides}
+            for s in sides:  # warm-up, not counted
+                s.rerun(n, series[:WARM])
+            for start in range(WARM, len(series), BLOCK):
+                for s in sides:
+                    r = s.rerun(n, series[start:start + BLOCK])
+                    got[s.name]["page"] += r["page"]
+                    got[s.name]["plain"] += r["plain"]
+            out.setdefault(n, {})[case] = got
+            summary = "  ".join(f"{name} {statistics.median(v['page']) * 1000:.0f} ms" for name, v in got.items())
+            print(f"  lesson {n} {case:<8}: {summary}", flush=True)
+    return out
+
+
+def report(results: dict, names: list[str]) -> None:
+    """The table: per lesson and case, each side's median (and its difference to the one-line page), and new/old."""
+    print(f"\nmedian server time of a rerun after a learning-rate change (AppTest), budget {BUDGET_MS} ms uncached")
+    head = f"{'lesson':<7}{'case':<10}" + "".join(f"{n + ' ms':>12}{'(−1-line)':>11}" for n in names)
+    print(head + (f"{'new/old':>9}" if len(names) == 2 else ""))
+    for n, cases in results.items():
+        for case, got in cases.items():
+            meds = {name: statistics.median(got[name]["page"]) * 1000 for name in names}
+            plain = {name: statistics.median(got[name]["plain"]) * 1000 for name in names}
+            row = f"{n:<7}{case:<10}" + "".join(f"{meds[k]:>12.0f}{meds[k] - plain[k]:>11.0f}" for k in names)
+            if len(names) == 2:
+                row += f"{meds[names[1]] / meds[names[0]]:>9.2f}"
+            print(row)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reruns", type=int, default=20)
+    parser.add_argument("--baseline", metavar="REV", help="also measure this revision, alternating with today's")
+    parser.add_argument("--reruns", type=int, default=20, help="counted reruns per lesson and case (default 20)")
     parser.add_argument("--lessons", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--quick", action="store_true", help="8 reruns per case")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        one_line = Path(tmp) / "one_line.py"
-        one_line.write_text('import streamlit as st\nst.write("Hello")\n')
-        trivial = AppTest.from_file(str(one_line), default_timeout=60)
-        trivial.run()
-        print(f"median of {args.reruns} reruns after a learning-rate change (runs cached), budget {BUDGET_MS} ms")
-        print(f"{'page':<34}{'rerun':>9}{'one-line page':>15}{'difference':>12}{'max':>8}")
-        for n in args.lessons:
-            page, plain = measure(n, args.reruns, trivial)
-            med, med_plain = statistics.median(page), statistics.median(plain)
-            print(f"{PAGES[n]:<34}{med * 1000:>7.0f} ms{med_plain * 1000:>12.1f} ms"
-                  f"{(med - med_plain) * 1000:>9.0f} ms{max(page) * 1000:>6.0f} ms")
+    if args.worker:
+        worker()
+        return
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from tests.support.checkout import checkout, resolve
+    from tests.support.paths import ARTIFACTS
+
+    reruns = 8 if args.quick else args.reruns
+    with checkout(args.baseline) if args.baseline else contextlib.nullcontext() as old_root:
+        sides = []
+        if old_root is not None:
+            sides.append(Side(f"old {resolve(args.baseline)[:7]}", old_root))
+        sides.append(Side("new", root))
+        try:
+            print(f"{reruns} counted reruns per lesson and case; sides: {', '.join(s.name for s in sides)}", flush=True)
+            results = measure(sides, args.lessons, reruns)
+        finally:
+            for s in sides:
+                s.close()
+    report(results, [s.name for s in sides])
+    out = ARTIFACTS / "bench" / "rerun_latency.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(f"\nall samples: {out.relative_to(root)}")
 
 
 if __name__ == "__main__":

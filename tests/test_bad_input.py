@@ -13,12 +13,12 @@ import time
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_pages import console, figures, open_page
 
 import core
 from core.catalog import lesson
 from core.data import presets
 from core.settings import MAX_EPOCHS_PAGE, MAX_SEED
+from tests.support.apptest import console, figures, open_page
 from ui.data_table import FOLD_FROM
 
 CONTROL_KEYS = ("lr_pick", "lr", "epochs", "log_every", "seed", "predict", "reset")

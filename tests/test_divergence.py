@@ -11,12 +11,12 @@ import math
 import re
 
 import pytest
-from test_pages import console, figures, open_page
 
 import core
 from core import analysis
 from core.catalog import lesson
 from core.data import presets
+from tests.support.apptest import console, figures, open_page
 
 LARGE_X = presets(lesson(2))[3]
 assert LARGE_X.name.startswith("Large x")

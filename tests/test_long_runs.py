@@ -13,12 +13,12 @@ import time
 import pytest
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime import Runtime
-from test_pages import console, open_page
 
 import core
 from core.catalog import lesson
 from core.lessons import train
 from core.settings import MAX_EPOCHS_PAGE
+from tests.support.apptest import console, open_page
 from ui.runs import PROGRESS_FROM
 
 LONG = MAX_EPOCHS_PAGE

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import LESSON_PATH
 
 import core
+from tests.support import LESSON_PATH
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,8 @@ time, and each page is still its server's first request.
 from __future__ import annotations
 
 import pytest
-from conftest import LESSON_PATH, PAGES, reference
+
+from tests.support import LESSON_PATH, PAGES, reference
 
 pytestmark = pytest.mark.e2e
 

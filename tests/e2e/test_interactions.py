@@ -16,12 +16,12 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import CLICK_MS, LESSON_PATH, reference
 
 import core
 from core import analysis
 from core.catalog import lesson
 from core.data import presets
+from tests.support import CLICK_MS, LESSON_PATH, reference
 
 pytestmark = pytest.mark.e2e
 

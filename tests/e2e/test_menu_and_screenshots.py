@@ -15,7 +15,8 @@ import os
 import shutil
 
 import pytest
-from conftest import ARTIFACTS, CLICK_MS, LESSON_PATH, PAGES, ROOT, reference
+
+from tests.support import ARTIFACTS, CLICK_MS, LESSON_PATH, PAGES, ROOT, reference
 
 pytestmark = pytest.mark.e2e
 

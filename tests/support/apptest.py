@@ -1,0 +1,80 @@
+"""Helpers for Streamlit's AppTest: open a page as a visitor does, and read what it shows.
+
+Copied from tests/test_pages.py (same behaviour), so that test modules stop importing each other;
+tests/test_pages.py still has its own copies until the restructuring switches it over to these.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from tests.support.paths import ROOT
+
+# The lesson pages' scripts, relative to app.py (what AppTest.switch_page takes).
+LESSON_SCRIPTS = {
+    1: "pages/1_Autograd.py",
+    2: "pages/2_Loss_and_optimizer.py",
+    3: "pages/3_Model_loss_and_optimizer.py",
+    4: "pages/4_Model_as_a_class.py",
+}
+
+
+def page_script(n: int) -> str:
+    """Lesson n's page script, as the app names it (its lesson spec; the table above for older commits)."""
+    from core.catalog import lesson
+
+    return getattr(lesson(n), "page", None) or LESSON_SCRIPTS[n]
+
+
+def open_page(n: int | None, setup=None, timeout: float = 60) -> AppTest:
+    """Start at the home page (as a visitor does), then go to lesson n; `setup(at)` runs before."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    assert not at.exception, at.exception
+    if n is not None:
+        at.switch_page(page_script(n))
+        if setup:
+            setup(at)
+        at.run()
+    return at
+
+
+def console(at: AppTest) -> str:
+    """The console view (the code block of the program's output), as the program prints it."""
+    block = next(c.value for c in at.code if c.value.startswith("epoch "))
+    return block.rstrip("\n") + "\n"
+
+
+def plain(v):
+    """Plotly 7 sends arrays as {"dtype", "bdata"} (base64); turn them back into lists."""
+    if isinstance(v, dict):
+        if set(v) >= {"dtype", "bdata"}:
+            arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+            if "shape" in v:
+                arr = arr.reshape([int(d) for d in str(v["shape"]).split(",")])
+            return arr.tolist()
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every Plotly chart on the page, as its figure dict with plain lists."""
+    return [plain(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+
+
+def trace_names(fig: dict) -> list[str]:
+    """The names of a figure's traces, in order."""
+    return [t.get("name", "") for t in fig["data"]]
+
+
+def all_text(at: AppTest) -> str:
+    """The page's markdown and alerts, one per line."""
+    parts = [m.value for m in at.markdown] + [e.value for e in at.info] + [e.value for e in at.success]
+    parts += [e.value for e in at.warning] + [e.value for e in at.error]
+    return "\n".join(parts)

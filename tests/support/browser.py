@@ -1,0 +1,392 @@
+"""The lab in Chromium: launching Debian's Chromium, and `App`, a page object with the waits tests and benches share.
+
+Waiting: Streamlit 1.67 sets `data-test-script-state` on [data-testid="stApp"] ("initial",
+"running", "notRunning", ...). An init script counts the transitions *into* "notRunning" (and stamps
+each start and end with performance.now()), so an action waits for "one more finished run than
+before it", which cannot be fooled by the state still reading "notRunning" before the rerun has even
+started. Plotly draws after the run finishes (asynchronously), so chart checks poll for the drawn
+traces too. No sleeps: every wait is a bounded poll for a condition.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # callers say how to install it
+    expect = sync_playwright = None
+    PlaywrightTimeout = TimeoutError
+
+from tests.support.keys import LR_LABEL
+from tests.support.paths import PAGES
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
+CLICK_MS = 20_000  # a button is there once the run that draws it has finished: a missing one fails fast
+WAIT_MS = 120_000  # the longest any page condition may take (a cold page draws in ~5-12 s on 2 busy cores)
+
+# Counts finished script runs (transitions into "notRunning") and stamps each run's start and end.
+# Records are batched, so each record's new value is the next record's old value (or, for the last
+# one, the current value).
+INIT_SCRIPT = """
+(() => {
+  if (window.__gdl) return;
+  window.__gdl = {done: 0, doneAt: [], startedAt: []};
+  const name = 'data-test-script-state';
+  new MutationObserver((records) => {
+    records.forEach((r, i) => {
+      const now = i + 1 < records.length ? records[i + 1].oldValue : r.target.getAttribute(name);
+      if (now === 'running' && r.oldValue !== 'running') window.__gdl.startedAt.push(performance.now());
+      if (now === 'notRunning' && r.oldValue !== 'notRunning') {
+        window.__gdl.done += 1;
+        window.__gdl.doneAt.push(performance.now());
+      }
+    });
+  }).observe(document, {attributes: true, attributeOldValue: true, subtree: true, attributeFilter: [name]});
+})();
+"""
+
+STATE = "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+
+# True once exactly n charts are in the main area and every one has drawn every trace it holds
+# (a scatter trace is a g.trace in .scatterlayer, a contour a g.contour in .contourlayer).
+CHARTS_DRAWN = """(n) => {
+  const els = [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')];
+  return els.length === n && els.every((e) => {
+    const data = e.data || [];
+    const drawn = e.querySelectorAll('.scatterlayer .trace').length
+      + e.querySelectorAll('.contourlayer > .contour').length;
+    return data.length > 0 && (e._fullData || []).length === data.length && drawn === data.length;
+  });
+}"""
+
+# The home page's first run finished and its chart has drawn a line.
+HOME_DRAWN = f"""() => {{
+  const chart = document.querySelector('[data-testid=stMain] .js-plotly-plot');
+  return window.__gdl && window.__gdl.done > 0 && {STATE} === 'notRunning'
+    && chart && chart.data && chart.data.length > 0 && chart.querySelectorAll('.scatterlayer .trace').length > 0;
+}}"""
+
+CODE = "[data-testid=stMain] [data-testid=stCode] code"
+# st.code's highlighter is a chunk loaded on first use: the console can appear after the charts.
+CONSOLE_SHOWN = f"() => [...document.querySelectorAll('{CODE}')].some((e) => e.textContent.startsWith('epoch 1:'))"
+
+# Each chart's traces as plain arrays. Plotly 7 receives arrays as base64 ({dtype, bdata}); the
+# decoded typed arrays live in gd._fullData, which is what Plotly actually drew.
+CHART_DATA = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')].map((e) =>
+  (e._fullData || []).map((t) => {
+    const arr = (v) => (v == null || typeof v !== 'object') ? v : Array.from(v);
+    return {name: t.name, type: t.type, x: arr(t.x), y: arr(t.y), customdata: arr(t.customdata)};
+  }))"""
+
+# Arms one latency measurement: the clock starts at the Enter key-down in the exact-rate box and each
+# mark is stamped when first seen after it: the rerun's start, the loss chart's first line (its SVG
+# path, i.e. what is on screen) changed, the console text changed, the rerun's end.
+ARM_LATENCY = f"""() => {{
+  const lossLine = () => document.querySelector('[data-testid=stMain] .js-plotly-plot .scatterlayer .trace .js-line')
+    ?.getAttribute('d');
+  const console_ = () => [...document.querySelectorAll('{CODE}')]
+    .map((e) => e.textContent).find((t) => t.startsWith('epoch 1:'));
+  const m = {{t0: null, chart: null, console: null, run: null, start: null, line: lossLine(), text: console_(),
+             runs: window.__gdl.done, starts: window.__gdl.startedAt.length}};
+  window.__lat = m;
+  const onKey = (e) => {{
+    if (e.key === 'Enter' && e.target.getAttribute('aria-label') === '{LR_LABEL}' && m.t0 === null) {{
+      m.t0 = performance.now();
+    }}
+  }};
+  document.addEventListener('keydown', onKey, true);
+  const obs = new MutationObserver(() => {{
+    if (m.t0 === null) return;
+    const now = performance.now();
+    if (m.chart === null && lossLine() !== m.line) m.chart = now;
+    if (m.console === null && console_() !== m.text) m.console = now;
+    if (m.start === null && window.__gdl.startedAt.length > m.starts) m.start = window.__gdl.startedAt[m.starts];
+    if (m.run === null && window.__gdl.done > m.runs) m.run = window.__gdl.doneAt[m.runs];
+    if (m.chart !== null && m.console !== null && m.run !== null && m.start !== null) {{
+      obs.disconnect();
+      document.removeEventListener('keydown', onKey, true);
+    }}
+  }});
+  obs.observe(document.querySelector('[data-testid=stApp]'),
+              {{subtree: true, childList: true, attributes: true, characterData: true}});
+}}"""
+LATENCY_MEASURED = "() => ['chart', 'console', 'run', 'start'].every((k) => window.__lat[k] !== null)"
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, or None (never `playwright install`: it cannot download browsers here)."""
+    return shutil.which("chromium")
+
+
+def launch(pw, headless: bool = True):
+    """Debian's headless Chromium through Playwright `pw` (a started sync_playwright())."""
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError("needs Debian's Chromium: apt-get install -y chromium (never `playwright install`)")
+    return pw.chromium.launch(executable_path=executable, headless=headless, args=BROWSER_ARGS)
+
+
+class App:
+    """A page of the lab in the browser, with what it logged and the actions tests and benches take."""
+
+    def __init__(self, context, base_url: str) -> None:
+        self.context = context
+        self.base_url = base_url
+        self.page = context.new_page()
+        self.page.set_default_timeout(WAIT_MS)
+        self.console_errors: list[tuple[str, str]] = []  # (text, url of the resource or script)
+        self.page_errors: list[str] = []
+        self.external: list[str] = []
+        self.opened: set[str] = set()  # paths opened by URL (deep links)
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+    def _on_console(self, msg) -> None:
+        if msg.type == "error":
+            self.console_errors.append((msg.text, msg.location.get("url", "")))
+
+    # ---- waiting
+
+    def runs(self) -> int:
+        """Script runs finished so far in this page."""
+        return self.page.evaluate("window.__gdl ? window.__gdl.done : 0")
+
+    def wait_run(self, before: int) -> None:
+        """Wait until a run that started after `before` runs has finished."""
+        try:
+            self.page.wait_for_function(f"(n) => window.__gdl && window.__gdl.done > n && {STATE} === 'notRunning'",
+                                        arg=before)
+        except Exception as e:  # playwright's timeout says only that it timed out: say what the page is doing
+            raise AssertionError(f"no script run finished after run {before}: the page has seen {self.runs()} runs, "
+                                 f"its script state is {self.page.evaluate(f'() => {STATE}')!r}, "
+                                 f"problems: {self.problems()}") from e
+
+    def act(self, action: Callable[[], object]) -> None:
+        """Do something that makes Streamlit rerun, and wait for that rerun to finish."""
+        before = self.runs()
+        action()
+        self.wait_run(before)
+
+    def goto(self, path: str, wait: bool = True) -> None:
+        """Open a URL as a visitor does, and (unless wait=False) wait until it is drawn: see wait_drawn."""
+        self.opened.add(path)
+        self.page.goto(self.base_url + path, wait_until="commit")
+        if wait:
+            self.wait_drawn(path)
+
+    def wait_drawn(self, path: str) -> None:
+        """Wait for the page's first run to finish and for the page to be complete (see wait_complete)."""
+        self.wait_run(0)
+        self.wait_complete(path)
+
+    def wait_complete(self, path: str) -> None:
+        """Wait until all the page's charts are drawn and, on a lesson, its console is shown."""
+        self.wait_charts(PAGES[path][1])
+        if path != "/":
+            self.page.wait_for_function(CONSOLE_SHOWN)
+
+    def wait_charts(self, n: int) -> None:
+        """Wait until exactly n charts are drawn with all their traces."""
+        self.page.wait_for_function(CHARTS_DRAWN, arg=n)
+
+    def snapshot_charts(self) -> list[list[dict]]:
+        """Remember the charts' data in the page (for wait_charts_change) and return it."""
+        self.page.evaluate(f"() => {{ window.__gdl.charts = JSON.stringify(({CHART_DATA})()); }}")
+        return self.chart_data()
+
+    def wait_charts_change(self) -> list[list[dict]]:
+        """Poll until every chart's data differs from the last snapshot (Plotly redraws after the run ends)."""
+        self.page.wait_for_function(f"""() => {{
+          const old = JSON.parse(window.__gdl.charts), now = ({CHART_DATA})();
+          return now.length === old.length && now.every((c, i) => JSON.stringify(c) !== JSON.stringify(old[i]));
+        }}""")
+        return self.chart_data()
+
+    # ---- reading
+
+    def chart_data(self) -> list[list[dict]]:
+        """Each chart's traces as Plotly drew them."""
+        return self.page.evaluate(CHART_DATA)
+
+    def console(self) -> str:
+        """The console view: the code block that starts with "epoch 1:", ending with one newline.
+
+        A code block cannot show whether its text ends with a newline, so only that is normalised.
+        """
+        self.page.wait_for_function(CONSOLE_SHOWN)
+        consoles = [t for t in self.page.locator(CODE).all_text_contents() if t.startswith("epoch 1:")]
+        assert len(consoles) == 1, f"expected one console block, found {len(consoles)}"
+        return consoles[0].rstrip("\n") + "\n"
+
+    def exceptions(self) -> list[str]:
+        """The texts of the exceptions Streamlit shows on the page."""
+        return self.page.locator("[data-testid=stException]").all_inner_texts()
+
+    def title(self) -> str:
+        """The page's h1."""
+        return self.page.locator("[data-testid=stMain] h1").first.inner_text().strip()
+
+    def alerts(self) -> list[str]:
+        """The texts of the alerts (st.info, st.warning, ...) in the main area."""
+        return self.page.locator("[data-testid=stMain] [data-testid=stAlertContainer]").all_inner_texts()
+
+    def unexpected_console_errors(self) -> list[tuple[str, str]]:
+        """Console errors, less the two 404s Streamlit's frontend makes when opened at a deep link: it
+        probes <page>/_stcore/health and <page>/_stcore/host-config before falling back to the root."""
+        allowed = {f"{self.base_url}{path}/_stcore/{probe}"
+                   for path in self.opened if path != "/" for probe in ("health", "host-config")}
+        return [(text, url) for text, url in self.console_errors
+                if not (url in allowed and "status of 404" in text)]
+
+    def problems(self) -> dict:
+        """Everything that must be empty on a healthy page."""
+        return {"exceptions": self.exceptions(), "page errors": self.page_errors,
+                "console errors": self.unexpected_console_errors()}
+
+    # ---- acting
+
+    def sidebar_link(self, label: str):
+        """The sidebar's link with this label."""
+        return self.page.locator("[data-testid=stSidebar]").get_by_role("link", name=label)
+
+    def button(self, name: str):
+        """The button with this name, in the main area or the sidebar."""
+        return self.page.locator("[data-testid=stMain], [data-testid=stSidebar]").get_by_role("button", name=name)
+
+    def click(self, name: str) -> None:
+        """Click a button (exactly one may match) and wait for the rerun."""
+        self.act(lambda: self.button(name).click(timeout=CLICK_MS))
+
+    def set_number(self, label: str, value: str) -> None:
+        """Type into a number input and press Enter, as a visitor does; wait for the rerun."""
+        box = self.page.get_by_label(label, exact=True)
+
+        def type_it() -> None:
+            box.fill(value)
+            box.press("Enter")
+
+        self.act(type_it)
+
+    def measure_rate_change(self, value: str, timeout_ms: float = 60_000) -> dict:
+        """Type `value` into the exact-rate box and press Enter; milliseconds from the key-down to the rerun's
+        start, the new loss line on screen, the new console text, and the rerun's end (see ARM_LATENCY)."""
+        box = self.page.get_by_label(LR_LABEL, exact=True)
+        if float(box.input_value()) == float(value):
+            raise ValueError(f"{value} is already the rate: no rerun would follow")
+        box.fill(value)
+        self.page.evaluate(ARM_LATENCY)
+        box.press("Enter")
+        try:
+            self.page.wait_for_function(LATENCY_MEASURED, polling=50, timeout=timeout_ms)
+        except Exception as e:  # say which of the four never came
+            m = self.page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
+            raise RuntimeError(f"rate {value}: not all of start, chart, console, run were seen: {m}") from e
+        m = self.page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
+        return {"value": value, "start_ms": m["start"] - m["t0"], "chart_ms": m["chart"] - m["t0"],
+                "console_ms": m["console"] - m["t0"], "run_ms": m["run"] - m["t0"]}
+
+    def edit_cell(self, row: int, column: int, value: str) -> None:
+        """Type `value` into cell (row, column) of the data editor (0-based; column 0 is x) and commit it.
+
+        st.data_editor is a glide-data-grid canvas: its cells are not DOM elements you can click. What
+        works reliably: click where the cell should be on the canvas, then ask the grid's hidden
+        accessibility table which cell it selected (td[aria-selected=true], data-testid
+        glide-cell-<col>-<row>, where canvas column 0 is the row-selection column) and correct the
+        position by whole rows and columns until it is the wanted one. That needs no exact geometry,
+        and it also retries the click glide sometimes swallows within a second or two of a rerun (seen
+        after clicking a sidebar button). Typing a character on a selected cell opens glide's overlay
+        editor (textarea.gdg-input) holding what was typed, replacing the old value; Enter commits, and
+        Streamlit reruns. (A double click also opens the editor, but one that lands while glide ignores
+        clicks goes unnoticed; select, check, then type does not.)
+        """
+        editor = self.page.locator("[data-testid=stMain] [data-testid=stDataFrame]").first
+        canvas = editor.locator("[data-testid=data-grid-canvas]")
+        # Centred, not just "into view": at the top edge the cell would sit under Streamlit's fixed header.
+        canvas.evaluate("(e) => e.scrollIntoView({block: 'center'})")
+        box = canvas.bounding_box()
+        row_h = 35  # Streamlit's default row height (the header is as tall); corrected below if not
+        marker_w = 33
+        col_w = (box["width"] - marker_w) / 2
+        x = box["x"] + marker_w + col_w * (column + 0.5)
+        y = box["y"] + row_h * (row + 1.5)  # + 1 for the header row
+        want = f"glide-cell-{column + 1}-{row}"
+        selected = editor.locator("td[aria-selected=true]")
+        got = None
+        for _ in range(6):
+            self.page.mouse.click(x, y)
+            try:
+                expect(selected).to_have_count(1, timeout=1_500)
+            except AssertionError:
+                continue  # swallowed: click again
+            got = selected.get_attribute("data-testid")
+            if got == want:
+                break
+            col, r = (int(v) for v in got.removeprefix("glide-cell-").split("-"))
+            x += (column + 1 - col) * col_w
+            y += (row - r) * row_h
+        else:
+            raise AssertionError(f"could not select {want} in the data editor at {box}: last selected {got}")
+
+        def type_it() -> None:
+            self.page.keyboard.type(value)
+            textarea = self.page.locator("textarea.gdg-input")
+            assert textarea.input_value() == value, "glide's overlay editor should hold exactly what was typed"
+            self.page.keyboard.press("Enter")
+
+        self.act(type_it)
+
+    def download(self, name: str, to: Path) -> Path:
+        """Click a download button and save the file under `to`; then wait for the rerun, if the click
+        causes one (st.download_button's default on_click="rerun" does, on_click="ignore" does not)."""
+        before = self.runs()
+        with self.page.expect_download() as info:
+            self.button(name).click(timeout=CLICK_MS)
+        path = to / info.value.suggested_filename
+        info.value.save_as(path)
+        try:
+            self.page.wait_for_function(f"(n) => window.__gdl.done > n || {STATE} !== 'notRunning'", arg=before,
+                                        timeout=2_000)
+        except PlaywrightTimeout:
+            return path  # no rerun came
+        self.wait_run(before)
+        return path
+
+    def throttle_cpu(self, rate: float) -> None:
+        """Slow this page's CPU `rate` times (Chrome DevTools' CPU throttling; 1 switches it off)."""
+        session = self.context.new_cdp_session(self.page)
+        session.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+    def close(self) -> None:
+        """Close the page's browser context."""
+        self.context.close()
+
+
+def hermetic(context, app: App | None = None) -> None:
+    """Answer requests to other hosts from here, and record them in app.external: the tests never need
+    the internet, and one that fails offline does not show up as a puzzling console error. (Example:
+    `page_icon=":material/...:"` makes the browser fetch the icon from fonts.gstatic.com.)"""
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"/>'
+
+    def handle(route) -> None:
+        if app is not None:
+            app.external.append(route.request.url)
+        route.fulfill(status=200, content_type="image/svg+xml", body=svg)
+
+    context.route(lambda url: not url.startswith("http://127.0.0.1:"), handle)
+
+
+def new_app(browser, base_url: str, width: int = 1366, height: int = 768, contexts: list | None = None) -> App:
+    """A new visitor (its own browser context, with the run-counting init script) on the server at base_url.
+    The context is appended to `contexts`, if given, so a fixture can close it."""
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    context.add_init_script(INIT_SCRIPT)
+    if contexts is not None:
+        contexts.append(context)
+    app = App(context, base_url)
+    hermetic(context, app)
+    return app
