@@ -33,7 +33,8 @@ class Lesson:
     params: tuple[str, ...]  # the trained parameters: ("w",) is y = w·x, ("w", "b") is y = w·x + b
     page: str  # its script, relative to app.py; Streamlit serves it at a URL made from the file name
     code_note: str  # where each piece of the math lives in the program (markdown)
-    sections: tuple[str, ...]  # the page below the results, in order: names registered in ui.sections
+    sections: tuple[str, ...]  # below the results, always drawn: names registered in ui.sections
+    tabs: tuple[str, ...]  # below those, one tab each, drawn only when opened (the first is open at first)
     defaults_: dict = field(default_factory=dict)  # this lesson's values for the fields (core.fields)
 
     @property
@@ -59,9 +60,12 @@ class Lesson:
         return train(s, progress)
 
 
-def _sections(look_closer: str) -> tuple[str, ...]:
-    """Every lesson's page below the results, with its own "Look closer" after the charts."""
-    return ("charts", look_closer, "console", "program", "epoch_log")
+SECTIONS = ("charts", "console")
+
+
+def _tabs(look_closer: str) -> tuple[str, ...]:
+    """Every lesson's tabs: the program first, then its own "Look closer", then the epoch log."""
+    return ("program", look_closer, "epoch_log")
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -71,28 +75,28 @@ LESSONS: tuple[Lesson, ...] = (
            code_note="`((y - y_pred)**2).mean()` is L; `Loss.backward()` puts ∂L/∂w in `w.grad`; "
                      "`w -= learning_rate * w.grad` is the update, and `w.grad.zero_()` clears the gradient "
                      "for the next epoch.",
-           sections=_sections("gradient_is_the_formula"),
+           sections=SECTIONS, tabs=_tabs("gradient_is_the_formula"),
            defaults_={"x": DOCUMENT_X1, "y": DOCUMENT_Y1, "lr": 0.01, "epochs": 20, "log_every": 2}),
     Lesson(2, "optimizer", "Loss & optimizer",
            "torch.nn.MSELoss replaces the hand-written loss and torch.optim.SGD the hand-written update.",
            program=programs.OPTIMIZER, params=("w",), page="pages/2_Loss_and_optimizer.py",
            code_note="`torch.nn.MSELoss()` is L; `Loss.backward()` fills `w.grad`; `optimizer.step()` is the "
                      "update and `optimizer.zero_grad()` clears the gradient.",
-           sections=_sections("step_is_the_update"),
+           sections=SECTIONS, tabs=_tabs("step_is_the_update"),
            defaults_={"x": DOCUMENT_X, "y": DOCUMENT_Y, "lr": 0.01, "epochs": 20, "log_every": 2, "init_w": 0.0}),
     Lesson(3, "linear", "Model, loss & optimizer",
            "torch.nn.Linear(1, 1) becomes the model, which adds a bias b to the weight w.",
            program=programs.LINEAR, params=("w", "b"), page="pages/3_Model_loss_and_optimizer.py",
            code_note="`torch.nn.Linear(1, 1)` is ŷ = w·x + b with w = `model.weight`, b = `model.bias`; "
                      "`optimizer.step()` updates both with their own gradients.",
-           sections=_sections("conditioning"),
+           sections=SECTIONS, tabs=_tabs("conditioning"),
            defaults_={"x": DOCUMENT_X, "y": DOCUMENT_Y, "lr": 0.015, "epochs": 100, "log_every": 10}),
     Lesson(4, "module", "Model as a class",
            "The model becomes a torch.nn.Module subclass with its own forward(): the shape of every real model.",
            program=programs.MODULE, params=("w", "b"), page="pages/4_Model_as_a_class.py",
            code_note="The same model, as a `torch.nn.Module` subclass: `__init__` creates the layer, `forward()` "
                      "says how to compute ŷ, and `model(X)` calls `forward`.",
-           sections=_sections("class_is_the_layer"),
+           sections=SECTIONS, tabs=_tabs("class_is_the_layer"),
            defaults_={"x": DOCUMENT_X, "y": DOCUMENT_Y, "lr": 0.015, "epochs": 100, "log_every": 10}),
 )
 

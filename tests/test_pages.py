@@ -2,74 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import core
 from core import analysis
 from core.catalog import lesson
 from core.data import presets
+from tests.support.apptest import all_text, console, figures, open_page, open_tab, trace_names
+from tests.support.paths import reference
 from ui.nav import url_path
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures"
 LESSONS = (1, 2, 3, 4)
-
-
-def reference(n: int) -> str:
-    return (FIXTURES / f"section{n}.manual_seed0.txt").read_text()
-
-
-def open_page(n: int | None, setup=None) -> AppTest:
-    """Start at the home page (as a visitor does), then go to lesson n; `setup(at)` runs before."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    if n is not None:
-        at.switch_page(lesson(n).page)
-        if setup:
-            setup(at)
-        at.run()
-    return at
-
-
-def console(at: AppTest) -> str:
-    """The console view (the code block of the program's output), as the program prints it."""
-    block = next(c.value for c in at.code if c.value.startswith("epoch "))
-    return block.rstrip("\n") + "\n"
-
-
-def _plain(v):
-    """Plotly 7 sends arrays as {"dtype", "bdata"} (base64); turn them back into lists."""
-    if isinstance(v, dict):
-        if set(v) >= {"dtype", "bdata"}:
-            arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-            if "shape" in v:
-                arr = arr.reshape([int(d) for d in str(v["shape"]).split(",")])
-            return arr.tolist()
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return v
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [_plain(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
-
-
-def trace_names(fig: dict) -> list[str]:
-    return [t.get("name", "") for t in fig["data"]]
-
-
-def all_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [e.value for e in at.info] + [e.value for e in at.success]
-    parts += [e.value for e in at.warning] + [e.value for e in at.error]
-    return "\n".join(parts)
 
 
 def test_home_page_links_every_lesson():
@@ -170,7 +113,7 @@ def test_fit_slider_draws_the_line_of_that_epoch():
 
 
 def test_lesson1_shows_autograd_next_to_the_formula():
-    at = open_page(1)
+    at = open_tab(open_page(1), 1, "Look closer")
     text = all_text(at)
     table = at.dataframe[1].value
     worst = (table["autograd dL/dw"] - table["(2/N)·Σ x(ŷ−y)"]).abs().max()
@@ -180,7 +123,7 @@ def test_lesson1_shows_autograd_next_to_the_formula():
 
 
 def test_lesson2_shows_step_equals_the_manual_update():
-    at = open_page(2)
+    at = open_tab(open_page(2), 2, "Look closer")
     assert "from the same start w = 0, against `torch.optim.SGD`: identical, bit for bit, in all 20 epochs" in all_text(
         at)
     manual = core.run_lesson(1, x=lesson(2).defaults().x, y=lesson(2).defaults().y, init_w=0.0)
@@ -190,7 +133,7 @@ def test_lesson2_shows_step_equals_the_manual_update():
 
 
 def test_lesson3_explains_the_slow_bias_with_the_right_figures():
-    at = open_page(3)
+    at = open_tab(open_page(3), 3, "Look closer")
     text = all_text(at)
     curv = analysis.curvature(lesson(3).defaults().x, True)
     assert f"{curv.condition:.1f}" == "88.7"
@@ -200,8 +143,18 @@ def test_lesson3_explains_the_slow_bias_with_the_right_figures():
     assert "Converging" in text
 
 
+def test_only_the_open_tab_is_computed():
+    at = open_page(2)
+    assert [t.label for t in at.tabs] == ["The program", "Look closer", "Epoch log"]
+    assert any(c.language == "python" for c in at.code) and not at.dataframe[1:]  # the program only
+    assert not any("optimizer.step()` is lesson 1" in h.value for h in at.subheader)
+    open_tab(at, 2, "Look closer")
+    assert not any(c.language == "python" for c in at.code)
+    assert any("optimizer.step()` is lesson 1" in h.value for h in at.subheader)
+
+
 def test_lesson4_shows_the_module_and_that_it_equals_lesson3():
-    at = open_page(4)
+    at = open_tab(open_page(4), 4, "Look closer")
     assert any("(lin): Linear(in_features=1, out_features=1, bias=True)" in c.value for c in at.code)
     assert "identical, bit for bit, in every one of the 100 epochs" in all_text(at)
     assert console(at) == reference(3)
@@ -235,7 +188,7 @@ def test_results_show_the_closed_form_distance():
 
 
 def test_epoch_log_has_unambiguous_columns():
-    at = open_page(3)
+    at = open_tab(open_page(3), 3, "Epoch log")
     log = at.dataframe[-1].value
     assert list(log.columns) == ["epoch", "loss (before update)", "w (before update)", "dL/dw", "w (after update)",
                                  "b (before update)", "dL/db", "b (after update)"]

@@ -38,7 +38,7 @@ MOMENTUM = Program(
 )
 FIFTH = Lesson(5, "momentum", "Momentum", "SGD with momentum: each step remembers the last one.",
                program=MOMENTUM, params=("w",), page="pages/5_Momentum.py", code_note="`momentum=0.9` is the change.",
-               sections=("charts", "console", "program", "epoch_log"),
+               sections=("charts", "console"), tabs=("program", "epoch_log"),
                defaults_={"x": catalog.DOCUMENT_X, "y": catalog.DOCUMENT_Y, "lr": 0.01, "epochs": 30, "log_every": 3,
                           "init_w": 0.0})
 
@@ -90,7 +90,8 @@ def test_a_fifth_lesson_is_one_spec_and_renders_through_the_normal_renderer(fift
     assert "momentum=0.9" in program and program.rstrip("\n") == script(s).rstrip("\n")
     assert len(at.get("plotly_chart")) == 3
     assert at.number_input(key="l5.lr").value == 0.01
-    assert {"The math", "Results", "Console", "The program", "Epoch log"} <= {h.value for h in at.subheader}
+    assert {"The math", "Results", "Console", "The program"} <= {h.value for h in at.subheader}
+    assert [t.label for t in at.tabs] == ["The program", "Epoch log"]
 
 
 # ---- the field table reaches everything ------------------------------------------------------

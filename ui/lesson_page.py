@@ -35,11 +35,26 @@ def render_lesson(key: int | str) -> None:
             st.info("Fix the input marked in red to see the run. Everything else on the page still works.",
                     icon=":material/edit:")
             return
-        view = runs.build(settings)
-        explain.results_ui(view)
-    for name in les.sections:
-        sections.SECTIONS[name](view)
+        results = st.container()
+    # Places first, contents after: the charts are filled before the results, so the browser gets them
+    # first (what a visitor watches after changing a setting), while the page keeps its order.
+    fill = [(st.container(), sections.SECTIONS[name].draw) for name in les.sections]
+    fill.insert(min(1, len(fill)), (results, explain.results_ui))  # after the first section, the charts
+    view = runs.build(settings)
+    for place, draw in fill:
+        with place:
+            draw(view)
+    _tabs(les, view)
     runs.warm_up()  # whichever page a server serves first readies the other lessons
+
+
+def _tabs(les: Lesson, view) -> None:
+    """The lesson's tabs; only the open one is computed and sent (st.tabs with on_change="rerun")."""
+    labels = [sections.SECTIONS[name].label for name in les.tabs]
+    for tab, name in zip(st.tabs(labels, key=controls.key(les, "tab"), on_change="rerun"), les.tabs, strict=True):
+        if tab.open:
+            with tab:
+                sections.SECTIONS[name].draw(view)
 
 
 def _rate_choices(les: Lesson, points: tuple | DataError) -> tuple[float, ...]:

@@ -1,12 +1,14 @@
-"""The sections a lesson page can declare (core.catalog's `sections`), each a function of the page's view.
+"""The sections a lesson page can declare (core.catalog's `sections` and `tabs`), each a function of the view.
 
-`SECTIONS` maps a name to its function; a lesson lists the names it shows, in order, and the
-renderer draws them. Adding a section is adding a function here and its name to a lesson's spec.
+`SECTIONS` maps a name to its label (a tab's title) and its function; a lesson lists the names it
+shows, and the renderer draws them. Adding a section is adding a function here and its name to a
+lesson's spec.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -131,13 +133,21 @@ def class_is_the_layer(view: View) -> None:
     st.markdown(closer.text)
 
 
-SECTIONS: dict[str, Callable[[View], None]] = {
-    "charts": charts_section,
-    "console": console_section,
-    "program": program_section,
-    "epoch_log": epoch_log_section,
-    "gradient_is_the_formula": gradient_is_the_formula,
-    "step_is_the_update": step_is_the_update,
-    "conditioning": conditioning,
-    "class_is_the_layer": class_is_the_layer,
+@dataclass(frozen=True)
+class Section:
+    """A part of a lesson page: its label (as a tab) and how to draw it from the view."""
+
+    label: str
+    draw: Callable[[View], None]
+
+
+SECTIONS: dict[str, Section] = {
+    "charts": Section("Charts", charts_section),
+    "console": Section("Console", console_section),
+    "program": Section("The program", program_section),
+    "epoch_log": Section("Epoch log", epoch_log_section),
+    "gradient_is_the_formula": Section("Look closer", gradient_is_the_formula),
+    "step_is_the_update": Section("Look closer", step_is_the_update),
+    "conditioning": Section("Look closer", conditioning),
+    "class_is_the_layer": Section("Look closer", class_is_the_layer),
 }

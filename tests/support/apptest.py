@@ -1,7 +1,6 @@
 """Helpers for Streamlit's AppTest: open a page as a visitor does, and read what it shows.
 
-Copied from tests/test_pages.py (same behaviour), so that test modules stop importing each other;
-tests/test_pages.py still has its own copies until the restructuring switches it over to these.
+Shared by the AppTest tests and bench/, so that no test module imports another.
 """
 
 from __future__ import annotations
@@ -41,6 +40,12 @@ def open_page(n: int | None, setup=None, timeout: float = 60) -> AppTest:
             setup(at)
         at.run()
     return at
+
+
+def open_tab(at: AppTest, n: int, label: str) -> AppTest:
+    """Open lesson n's tab `label` (the tabs compute only when open) and rerun."""
+    at.session_state[f"l{n}.tab"] = label
+    return at.run()
 
 
 def console(at: AppTest) -> str:
