@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from core.catalog import lesson
-from core.program import number_literal  # noqa: F401  (part of this module's API: how numbers are printed)
+from core.program import bindings, number_literal  # noqa: F401  (number_literal: how numbers are printed)
 from core.settings import Settings
 
 Progress = Callable[[int, int], None]  # (epochs done, epochs in all)
@@ -124,7 +124,7 @@ def execute(s: Settings, tape: Tape) -> dict:
     """Run lesson `s.lesson`'s program with settings `s`, calling `tape` where it listens; the program's variables."""
     program = lesson(s.lesson).program
     ns = {"__name__": "lesson", "torch": torch, "_g": torch.Generator().manual_seed(s.seed), "_tape": tape,
-          "init_linear": init_linear, "print": tape.print}
+          "init_linear": init_linear, "print": tape.print, **bindings(s, program)}
     tape.ns = ns
     exec(_compiled(program.runnable(s, tape.LISTENS)), ns)
     return ns

@@ -8,7 +8,9 @@ two kinds of difference, both declared beside the line they change:
 - a step's `run` variant, where the shown line would touch torch's global RNG (the lab draws from
   its own generator: Streamlit serves every visitor from one process) or would warn when a tensor
   that requires grad is formatted with %f (the lab reads `.item()`: the same digits);
-- one recording call after each step whose role a tape listens to (`_tape.<method>(iter)`).
+- one recording call after each step whose role a tape listens to (`_tape.<method>(iter)`);
+- the settings' numbers by name (`_lr`, `_X`, ...; `bindings()` gives their values), where the shown
+  script has them as literals: the same floats, and one compiled program serves every setting.
 `lines()` maps each role to its line numbers in the shown script. No torch here: the catalog can
 hold programs without loading torch.
 """
@@ -89,7 +91,7 @@ class Program:
         loop and `_tape.finish(<prediction>, <final loss>)` at the end.
         """
         parts: list[str] = []
-        v = values(s, self)
+        v = {**values(s, self), **{name: f"_{name}" for name in BOUND}}
         for st in self.steps_for(s):
             text = _fill(st.text(runnable=True), v)
             if st.role == "loop":
@@ -178,6 +180,21 @@ def values(s, program: Program) -> dict[str, str]:
         value = getattr(s, p)
         v[p] = "None" if value is None else _literal(value)
     return v
+
+
+# The values the executed program reads by name (as `_<name>`) instead of as literals.
+BOUND = ("lr", "epochs", "log_every", "predict", "X", "Y", "init_w", "init_b")
+
+
+def bindings(s, program: Program) -> dict[str, object]:
+    """The `_<name>` variables of `runnable()`: the settings' values, as the shown script's literals read."""
+    for v in (*s.x, *s.y, s.predict, s.init_w or 0.0, s.init_b or 0.0):
+        _literal(v)  # the same check as the shown script's: finite numbers only
+    column = (lambda vs: [[float(v)] for v in vs]) if program.columns else (lambda vs: [float(v) for v in vs])
+    return {"_lr": float(s.lr), "_epochs": operator.index(s.epochs), "_log_every": operator.index(s.log_every),
+            "_predict": float(s.predict), "_X": column(s.x), "_Y": column(s.y),
+            "_init_w": None if s.init_w is None else float(s.init_w),
+            "_init_b": None if s.init_b is None else float(s.init_b)}
 
 
 def _fill(template: str, v: dict[str, str]) -> str:

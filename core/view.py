@@ -64,7 +64,7 @@ def of(run: Run) -> View:
     opt = analysis.optimum(s.x, s.y, bias)
     curv = analysis.curvature(s.x, bias)
     finite = analysis.finite_epochs(run)
-    values = run.history[list(les.params)].to_numpy(dtype=float)
+    values = np.column_stack([run.history[p].to_numpy(dtype=float) for p in les.params])
     bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
     # The parameters can stay finite after the loss (their square) overflowed: the fit can show them.
     params_finite = int(bad[0]) if len(bad) else len(values)
