@@ -14,32 +14,18 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.catalog import lesson
+from core.script import script
 
 
-def bare_loop(epochs: int) -> float:
-    """Section 3 of the document as written (printing to a list), seeded like core's default."""
-    torch.manual_seed(0)
-    X = torch.tensor([[1], [2], [3], [4], [6], [8]], dtype=torch.float32)
-    Y = torch.tensor([[2], [4], [6], [8], [11], [16]], dtype=torch.float32)
-    model = torch.nn.Linear(1, 1)
-    loss = torch.nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters(), 0.015)
-    lines = []
-    for iter in range(epochs):
-        Y_pred = model(X)
-        Loss = loss(Y, Y_pred)
-        Loss.backward()
-        optimiser.step()
-        optimiser.zero_grad()
-        if iter % 10 == 0:
-            [w, b] = model.parameters()
-            lines.append("epoch %i: w = %f, b = %f, loss = %f" % (iter + 1, w, b, Loss))
-    return model.weight.item()
+def bare_loop(code, epochs: int) -> float:
+    """The shown program of lesson 3 as written (core.script: the document's text), its prints kept in a list."""
+    lines: list[str] = []
+    namespace = {"__name__": "__main__", "print": lines.append}
+    exec(code, namespace)  # it seeds torch's global generator itself, as the document's reference does
+    return namespace["model"].weight.item()
 
 
 def main() -> None:
@@ -50,12 +36,13 @@ def main() -> None:
 
     les = lesson(3)
     settings = les.defaults().replace(epochs=args.epochs)
+    code = compile(script(settings), "lesson3.py", "exec")
     les.train(settings.replace(epochs=200))  # warm up both paths
-    bare_loop(200)
+    bare_loop(compile(script(settings.replace(epochs=200)), "lesson3.py", "exec"), 200)
     bare, core = [], []
     for _ in range(args.repeats):
         t = time.perf_counter()
-        w_bare = bare_loop(args.epochs)
+        w_bare = bare_loop(code, args.epochs)
         bare.append(time.perf_counter() - t)
         t = time.perf_counter()
         run = les.train(settings)
