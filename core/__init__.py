@@ -15,7 +15,7 @@ from core.catalog import LESSONS, Lesson, lesson
 from core.fields import FIELDS, MAX_EPOCHS
 from core.settings import Settings, SettingsError, check
 
-__all__ = ["FIELDS", "LESSONS", "Lesson", "Settings", "SettingsError", "lesson", "run_lesson"]
+__all__ = ["FIELDS", "LESSONS", "Lesson", "Settings", "SettingsError", "lesson", "run_lesson", "sweep"]
 
 
 def run_lesson(lesson_key: int | str, progress=None, *, max_epochs: int = MAX_EPOCHS, **settings):
@@ -35,3 +35,17 @@ def run_lesson(lesson_key: int | str, progress=None, *, max_epochs: int = MAX_EP
         raise TypeError(f"run_lesson() got unknown settings: {', '.join(sorted(unknown))}")
     x, y = parse_columns(list(settings.pop("x", base.x)), list(settings.pop("y", base.y)), len(les.params))
     return train(check(base.replace(x=x, y=y, **settings), max_epochs), progress)
+
+
+def sweep(lesson_key: int | str, lrs, **settings):
+    """Run a lesson at every learning rate in `lrs` at once (one batched tensor program); a DataFrame.
+
+    One row per rate, in the order given: lr, final_loss, the final parameters (w, and b if the lesson
+    has one), verdict (core.analysis.verdict's kind) and epochs_to_converge (NaN if it never did).
+    Keywords as run_lesson's (`lr` is ignored: the rates are `lrs`). Raises SweepError for bad rates.
+    """
+    # Importing the module core.sweep makes it this package's attribute `sweep`, in place of this
+    # function; the module is callable with the same arguments, so `core.sweep(...)` works either way.
+    from core.sweep import sweep_lesson
+
+    return sweep_lesson(lesson_key, lrs, **settings)
