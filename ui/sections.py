@@ -15,7 +15,7 @@ from core import insight
 from core.catalog import lesson
 from core.script import script
 from core.view import View
-from ui import charts, controls, runs
+from ui import charts, compare, controls, runs
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -180,4 +180,7 @@ SECTIONS: dict[str, Callable[[View], None]] = {
     "step_is_the_update": step_is_the_update,
     "conditioning": conditioning,
     "class_is_the_layer": class_is_the_layer,
+    "pinned_runs": compare.pinned_section,
+    "lr_sweep": compare.sweep_section,
+    "optimizer_race": compare.race_section,
 }
