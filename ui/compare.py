@@ -222,15 +222,17 @@ def sweep_chart(view: View, table: pd.DataFrame) -> go.Figure:
     curv, opt = view.curvature, view.optimum
     lr = table["lr"].to_numpy()
     loss = table["final_loss"].to_numpy(dtype=float)
-    finite = np.isfinite(loss)
-    top = float(np.nanmax(loss[finite])) * 10 if finite.any() else 1.0
+    # A diverged rate's loss can reach 1e38: everything past 100x the starting loss is drawn at that
+    # ceiling (an x), so the rates that matter keep the height of the chart.
+    top = 100 * float(view.run.history["loss"].iat[0]) if np.isfinite(view.run.history["loss"].iat[0]) else 1e6
+    finite = np.isfinite(loss) & (loss <= top)
     floor = max(float(np.nanmin(loss[finite & (loss > 0)])) / 3, 1e-12) if (finite & (loss > 0)).any() else 1e-12
     shown = np.where(finite, np.maximum(loss, floor), top)
     traces = []
     for kind in dict.fromkeys(table["verdict"]):
         m = (table["verdict"] == kind).to_numpy()
         over = m & ~finite
-        groups = ((m & finite, kind, "circle"), (over, f"{kind} (overflowed: drawn at the top)", "x"))
+        groups = ((m & finite, kind, "circle"), (over, f"{kind} (off the chart: drawn at the top)", "x"))
         for mask, label, symbol in groups:
             if not mask.any():
                 continue
@@ -253,7 +255,8 @@ def sweep_chart(view: View, table: pd.DataFrame) -> go.Figure:
             continue
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": a, "x1": b, "y0": 0, "y1": 1,
                        "fillcolor": fill, "line": {"width": 0}, "layer": "below"})
-        notes.append({"xref": "x", "yref": "paper", "x": math.sqrt(a * b), "y": 0.02, "text": name,
+        # On a log axis an annotation's x is log10 of the value (a shape's is the value itself).
+        notes.append({"xref": "x", "yref": "paper", "x": math.log10(math.sqrt(a * b)), "y": 0.02, "text": name,
                       "showarrow": False, "font": {"color": "#555555"}})
     for value, text, y in ((curv.lr_overshoot, "1/λmax", 0.98), (curv.lr_fastest, "fastest", 0.88),
                            (curv.lr_critical, "2/λmax", 0.98), (view.settings.lr, "your rate", 0.78)):
@@ -263,7 +266,8 @@ def sweep_chart(view: View, table: pd.DataFrame) -> go.Figure:
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value, "y0": 0, "y1": 1,
                        "line": {"color": COLOR["model"] if mine else "#444444", "width": 2,
                                 "dash": "solid" if mine else "dot"}})
-        notes.append({"xref": "x", "yref": "paper", "x": value, "y": y, "xanchor": "left", "showarrow": False,
+        notes.append({"xref": "x", "yref": "paper", "x": math.log10(value), "y": y, "xanchor": "left",
+                      "showarrow": False,
                       "text": f" {text} {_g(value)}", "bgcolor": "rgba(255, 255, 255, 0.85)"})
     return go.Figure(traces, layout=layout(
         "learning rate (log scale)", f"final loss after {view.settings.epochs:,} epochs",
