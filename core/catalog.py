@@ -64,8 +64,8 @@ SECTIONS = ("charts", "console")
 
 
 def _tabs(look_closer: str) -> tuple[str, ...]:
-    """Every lesson's tabs: the program first, then its own "Look closer", then the epoch log."""
-    return ("program", look_closer, "epoch_log")
+    """Every lesson's tabs: the program first, its own "Look closer", the epoch log, then the comparisons."""
+    return ("program", look_closer, "epoch_log", "pinned_runs", "lr_sweep", "optimizer_race")
 
 
 LESSONS: tuple[Lesson, ...] = (

@@ -16,7 +16,7 @@ import streamlit as st
 from core import explain, insight
 from core.script import script
 from core.view import View
-from ui import charts, controls, plotly_spec, runs
+from ui import charts, compare, controls, plotly_spec, runs
 
 
 def _g(v: float) -> str:
@@ -150,4 +150,7 @@ SECTIONS: dict[str, Section] = {
     "step_is_the_update": Section("Look closer", step_is_the_update),
     "conditioning": Section("Look closer", conditioning),
     "class_is_the_layer": Section("Look closer", class_is_the_layer),
+    "pinned_runs": Section("Pinned runs", compare.pinned_section),
+    "lr_sweep": Section("Learning-rate sweep", compare.sweep_section),
+    "optimizer_race": Section("Optimizer race", compare.race_section),
 }

@@ -1,0 +1,55 @@
+"""The comparison sections in Chromium: they open, draw, take a click, and are screenshotted for docs/."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.paths import ROOT
+
+pytestmark = pytest.mark.e2e
+SHOTS = ROOT / "docs" / "screenshots"
+LESSON_PATHS = {1: "/Autograd", 3: "/Model_loss_and_optimizer"}
+SIZES = ((1366, 768), (1920, 1080))
+
+
+def _tab(app, label: str, charts: int) -> None:
+    """Open the page's tab `label` (computed on the server when chosen) and wait for its charts."""
+    app.act(lambda: app.page.get_by_role("tab", name=label).click())
+    app.page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=stMain] .js-plotly-plot').length === n",
+        arg=charts)
+    app.page.wait_for_timeout(600)  # plotly's transitions settle
+
+
+def _shoot(app, label: str, path) -> None:
+    """What a visitor sees at this window size with the tab's content at the top of the screen."""
+    app.page.get_by_role("tab", name=label).evaluate(
+        "(e) => { e.scrollIntoView({block: 'start'}); window.scrollBy(0, -70); }")
+    app.page.wait_for_timeout(500)
+    app.page.screenshot(path=path)
+
+
+@pytest.mark.parametrize("n", (1, 3))
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_compare_sections_and_screenshots(server, new_app, n, size):
+    w, h = size
+    app = new_app(server.url, w, h)
+    path = LESSON_PATHS[n]
+    app.goto(path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # Pinned: pin the default run, change the rate, compare (the overlay adds a loss chart and a landscape).
+    _tab(app, "Pinned runs", 3)
+    app.click("Pin this run")
+    app.set_number("Learning rate (exact)", "0.03")
+    app.page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=stMain] .js-plotly-plot').length === 5")
+    app.page.wait_for_timeout(800)
+    _shoot(app, "Pinned runs", SHOTS / f"compare-lesson{n}-pinned-{w}x{h}.png")
+    # The sweep: its chart beside the page's three.
+    _tab(app, "Learning-rate sweep", 4)
+    _shoot(app, "Learning-rate sweep", SHOTS / f"compare-lesson{n}-sweep-{w}x{h}.png")
+    # The race: its loss chart and its paths.
+    _tab(app, "Optimizer race", 5)
+    _shoot(app, "Optimizer race", SHOTS / f"compare-lesson{n}-race-{w}x{h}.png")
+    assert not app.problems()["exceptions"], app.problems()
+    assert not app.page_errors, app.page_errors

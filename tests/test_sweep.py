@@ -1,0 +1,86 @@
+"""core.sweep: each of the K batched runs is the lesson's own program at that rate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import core
+from core import analysis
+from core.catalog import lesson
+from core.lr_sweep import SweepError, check_rates, log_rates, runs
+
+LESSONS = (1, 2, 3, 4)
+
+
+def rates(n: int) -> list[float]:
+    """30 log-spaced rates, and 1/λmax, 2/λmax and the fastest rate with their float neighbours."""
+    s = lesson(n).defaults()
+    curv = analysis.curvature(s.x, s.has_bias)
+    edges = [curv.lr_overshoot, curv.lr_critical, curv.lr_fastest]
+    near = [float(v) for e in edges for v in (np.nextafter(e, 0), e, np.nextafter(e, 1))]
+    return [float(v) for v in np.geomspace(1e-4, 0.3, 30)] + near
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_every_row_is_the_lessons_own_run(n):
+    s = lesson(n).defaults().replace(epochs=150)
+    lrs = rates(n)
+    batched = runs(s, lrs)
+    table = core.sweep(n, lrs, epochs=150)
+    assert list(table["lr"]) == lrs
+    for lr, got, row in zip(lrs, batched, table.itertuples(), strict=True):
+        ref = core.run_lesson(n, lr=lr, epochs=150)
+        a = ref.history.drop(columns="epoch").to_numpy()
+        b = got.history.drop(columns="epoch").to_numpy()
+        fin = np.isfinite(a)
+        assert (fin == np.isfinite(b)).all(), f"lr {lr}: overflow differs"
+        np.testing.assert_allclose(b[fin], a[fin], rtol=1e-5, atol=0, err_msg=f"lr {lr}")
+        assert analysis.finite_epochs(got) == analysis.finite_epochs(ref)
+        assert analysis.verdict(got).kind == analysis.verdict(ref).kind == row.verdict
+        for p in lesson(n).params:
+            if math.isfinite(ref.params[p]):
+                assert getattr(row, p) == pytest.approx(ref.params[p], rel=1e-5)
+        if math.isfinite(ref.final_loss):
+            assert row.final_loss == pytest.approx(ref.final_loss, rel=1e-5)
+        v = analysis.verdict(ref)
+        if v.kind == "converged":
+            assert row.epochs_to_converge == v.epoch
+        else:
+            assert math.isnan(row.epochs_to_converge)
+
+
+@pytest.mark.parametrize("n", (1, 3))
+def test_overflow_epoch_matches_on_a_long_run(n):
+    s = lesson(n).defaults().replace(epochs=1000)
+    crit = analysis.curvature(s.x, s.has_bias).lr_critical
+    lrs = [crit * 1.05, crit * 1.5, crit * 3, float(np.nextafter(crit, 1))]
+    for lr, got in zip(lrs, runs(s, lrs), strict=True):
+        assert analysis.finite_epochs(got) == analysis.finite_epochs(core.run_lesson(n, lr=lr, epochs=1000))
+
+
+def test_columns_and_rows():
+    t = core.sweep(1, [0.01, 0.02])
+    assert list(t.columns) == ["lr", "final_loss", "w", "verdict", "epochs_to_converge"]
+    t = core.sweep(3, [0.01])
+    assert list(t.columns) == ["lr", "final_loss", "w", "b", "verdict", "epochs_to_converge"]
+
+
+@pytest.mark.parametrize("bad", [[], [0.0], [-1.0], [math.nan], [11.0], [math.inf], ["x"], [0.01] * 1001])
+def test_bad_rates_are_refused(bad):
+    with pytest.raises(SweepError):
+        check_rates(bad)
+
+
+@pytest.mark.parametrize("lo, hi, k", [(0.1, 0.01, 10), (0, 0.1, 10), (0.01, 20, 10), (0.01, 0.1, 0),
+                                        (0.01, 0.1, 1001), (math.nan, 0.1, 5)])
+def test_bad_ranges_are_refused(lo, hi, k):
+    with pytest.raises(SweepError):
+        log_rates(lo, hi, k)
+
+
+def test_log_rates_span_the_range():
+    r = log_rates(0.001, 0.1, 3)
+    assert r[0] == 0.001 and r[-1] == pytest.approx(0.1) and r[1] == pytest.approx(0.01)
