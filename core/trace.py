@@ -312,3 +312,11 @@ def notable_epochs(loss: list[float], grads: dict[str, list[float]], finite: int
     if finite >= 1:
         out["last"] = finite
     return out
+
+
+def phase_lines(s: Settings) -> dict[str, list[int]]:
+    """For each phase, its line numbers in the shown program (core.script.script), as the program panel numbers them."""
+    from core.script import line_map
+
+    roles = line_map(s)
+    return {p: roles[p] for p in PHASES}
