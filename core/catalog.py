@@ -60,8 +60,8 @@ class Lesson:
 
 
 def _sections(look_closer: str) -> tuple[str, ...]:
-    """Every lesson's page below the results, with its own "Look closer" after the charts."""
-    return ("charts", look_closer, "console", "program", "epoch_log")
+    """Every lesson's page below the results: the charts, the step-through, then its own "Look closer"."""
+    return ("charts", "step_through", look_closer, "console", "program", "epoch_log")
 
 
 LESSONS: tuple[Lesson, ...] = (

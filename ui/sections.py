@@ -16,6 +16,7 @@ from core.catalog import lesson
 from core.script import script
 from core.view import View
 from ui import charts, controls, runs
+from ui.step_through import step_through_section
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -173,6 +174,7 @@ def class_is_the_layer(view: View) -> None:
 
 SECTIONS: dict[str, Callable[[View], None]] = {
     "charts": charts_section,
+    "step_through": step_through_section,
     "console": console_section,
     "program": program_section,
     "epoch_log": epoch_log_section,
