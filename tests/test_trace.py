@@ -9,14 +9,15 @@ never called to build it. Its graph is walked here with a few lines of our own.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import math
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
-from conftest import document_program
 
 from core.catalog import lesson
 from core.cli import main
@@ -25,6 +26,17 @@ from core.script import line_map, script
 from core.trace import PHASES, TraceError, contributions, gradient_check, notable_epochs, phase_lines, trace
 
 F32 = 2.0**-24  # float32's unit roundoff
+
+
+def _load_document_programs():
+    """tests/conftest.py by its path: the name `conftest` may be tests/e2e's when the whole suite runs."""
+    spec = importlib.util.spec_from_file_location("gdl_document_programs", Path(__file__).parent / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+document_program = _load_document_programs().document_program
 
 # ---- the reference: the document's program with capture lines typed in ---------------------------
 

@@ -47,18 +47,21 @@ def tex(v: float, digits: int = 6) -> str:
     return text
 
 
-def _paren(v: float) -> str:
-    return f"({tex(v)})" if v < 0 or "times" in tex(v) else tex(v)
+def _paren(v: float, digits: int = 4) -> str:
+    """A number to multiply by in LaTeX (4 digits: a term of a sum), bracketed if negative or in ×10ⁿ form."""
+    text = tex(v, digits)
+    return f"({text})" if v < 0 or "times" in text else text
 
 
 def summary(values: list[float] | None) -> str:
     """All values up to 8, else how many and their range."""
     if values is None:
-        return "not kept by autograd"
+        return "not visible (made inside a library call)"
     if len(values) == 1:
         return num(values[0], 5)
-    if len(values) <= 8:
-        return "[" + ", ".join(num(v, 4) for v in values) + "]"
+    if len(values) <= 8:  # three to a line, so a node stays narrow enough for half a page
+        items = [num(v, 4) for v in values]
+        return "[" + ",\n".join(", ".join(items[i:i + 3]) for i in range(0, len(items), 3)) + "]"
     return f"{len(values):,} values, {num(min(values), 4)} … {num(max(values), 4)}"
 
 
@@ -96,7 +99,7 @@ def code_html(s, phase: str) -> str:
         out.append(f'<div data-mark="{mark}" style="{style};white-space:pre;padding:0 .5em 0 0">'
                    f'<span style="color:{MUTED};display:inline-block;width:3.2em;text-align:right;'
                    f'padding-right:.8em;user-select:none">{n}</span>{text}</div>')
-    return (f'<div style="font-family:\'Source Code Pro\',ui-monospace,monospace;font-size:14px;line-height:1.5;'
+    return (f'<div style="font-family:\'Source Code Pro\',ui-monospace,monospace;font-size:13.5px;line-height:1.4;'
             f'color:{INK};background:#fafafa;border:1px solid #ddd;border-radius:6px;padding:.5em 0;'
             f'overflow-x:auto">{"".join(out)}</div>')
 
@@ -129,11 +132,19 @@ def state_markdown(tr: dict, phase: str) -> str:
     return "\n".join(rows)
 
 
-def _terms(items: list[str], n: int) -> str:
-    """The first terms of a sum, and "⋯ (n terms)" when there are more."""
-    if n <= SHOWN_TERMS:
-        return " + ".join(items)
-    return " + ".join(items[:SHOWN_TERMS - 1]) + rf" + \cdots \text{{ ({n:,} terms)}}"
+def _terms(items: list[str], n: int, per_line: int = 3) -> str:
+    """The terms of a sum, a few to a line of an aligned block; the first few and "⋯ (n terms)" when there are more."""
+    if n > SHOWN_TERMS:
+        items = [*items[:SHOWN_TERMS - 1], rf"\cdots \text{{ ({n:,} terms)}}"]
+    rows = [" + ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return r" \\ &\qquad + ".join(rows)
+
+
+def _sum_lines(head: str, total: str, factor: int, n: int, terms: list[str], value: float, note: str = "",
+               per_line: int = 3) -> str:
+    """head = total = (factor/n)[terms...] = value, one step per line so it fits half a page."""
+    return (rf"\begin{{aligned}}{head} &= {total} \\ &= \frac{{{factor}}}{{{n}}}\Big[\,"
+            rf"{_terms(terms, n, per_line)}\,\Big] \\ &= {tex(value)}{note}\end{{aligned}}")
 
 
 def math_latex(tr: dict, phase: str) -> list[str]:
@@ -148,25 +159,25 @@ def math_latex(tr: dict, phase: str) -> list[str]:
         shown = range(n) if n <= SHOWN_TERMS else [*range(SHOWN_TERMS - 1), n - 1]
         for i in shown:
             if n > SHOWN_TERMS and i == n - 1:
-                lines.append(r"&\;\;\vdots")
-            plus = rf" + {_paren(p0['b'])}" if bias else ""
-            lines.append(rf"\hat y_{{{i + 1}}} &= {tex(p0['w'])}\cdot{_paren(x[i])}{plus} = {tex(yp[i])}")
+                lines.append(rf"&\;\;\vdots \quad \text{{({n:,} points)}}")
+            plus = rf" + {_paren(p0['b'], 6)}" if bias else ""
+            lines.append(rf"\hat y_{{{i + 1}}} &= {tex(p0['w'])}\cdot{_paren(x[i], 6)}{plus} = {tex(yp[i])}")
         return [head, r"\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}"]
     if phase == "loss":
-        squares = [rf"({tex(v)})^2" for v in r]
-        return [rf"L = \frac{{1}}{{N}}\sum_{{i=1}}^{{N}} (\hat y_i - y_i)^2 = "
-                rf"\frac{{1}}{{{n}}}\left[{_terms(squares, n)}\right] = {tex(tr['loss'])}"]
+        return [_sum_lines("L", r"\frac{1}{N}\sum_{i=1}^{N} (\hat y_i - y_i)^2", 1, n,
+                           [rf"({tex(v, 4)})^2" for v in r], tr["loss"])]
     if phase == "backward":
-        terms = [rf"{_paren(xi)}\cdot{_paren(ri)}" for xi, ri in zip(x, r, strict=True)]
-        out = [rf"\frac{{\partial L}}{{\partial w}} = \frac{{2}}{{N}}\sum_i x_i(\hat y_i - y_i) = "
-               rf"\frac{{2}}{{{n}}}\left[{_terms(terms, n)}\right] = {tex(g['w'])}"]
+        out = [_sum_lines(r"\frac{\partial L}{\partial w}", r"\frac{2}{N}\sum_i x_i\,(\hat y_i - y_i)", 2, n,
+                          [rf"{_paren(xi)}\cdot{_paren(ri)}" for xi, ri in zip(x, r, strict=True)], g["w"],
+                          r"\quad\text{(autograd's \texttt{w.grad})}", per_line=2)]
         if bias:
-            out.append(rf"\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{N}}\sum_i (\hat y_i - y_i) = "
-                       rf"\frac{{2}}{{{n}}}\left[{_terms([_paren(v) for v in r], n)}\right] = {tex(g['b'])}")
+            out.append(_sum_lines(r"\frac{\partial L}{\partial b}", r"\frac{2}{N}\sum_i (\hat y_i - y_i)", 2, n,
+                                  [_paren(v) for v in r], g["b"], r"\quad\text{(autograd's \texttt{b.grad})}"))
         return out
     if phase == "update":
-        return [rf"{p} \leftarrow {p} - \eta\,\frac{{\partial L}}{{\partial {p}}} = {tex(p0[p])} - {tex(lr)}\cdot"
-                rf"{_paren(g[p])} = {tex(p1[p])}" for p in tr["params"]]
+        return [rf"\begin{{aligned}}{p} &\leftarrow {p} - \eta\,\frac{{\partial L}}{{\partial {p}}} \\ "
+                rf"&= {tex(p0[p])} - {tex(lr)}\cdot{_paren(g[p], 6)} \\ &= {tex(p1[p])}\end{{aligned}}"
+                for p in tr["params"]]
     zeroed = tr["zeroed"]
     return [rf"\texttt{{{p}.grad}} \leftarrow " + (r"\texttt{None}" if zeroed[p] is None else tex(zeroed[p]))
             for p in tr["params"]]
@@ -199,7 +210,7 @@ def phase_words(tr: dict, phase: str) -> str:
 
 
 def _cell(text: str, fill: str = "#ffffff", bold: bool = False, colspan: int = 1) -> str:
-    body = html.escape(text)
+    body = "<BR/>".join(html.escape(line) for line in text.split("\n"))
     if bold:
         body = f"<B>{body}</B>"
     span = f' COLSPAN="{colspan}"' if colspan > 1 else ""
@@ -207,52 +218,47 @@ def _cell(text: str, fill: str = "#ffffff", bold: bool = False, colspan: int = 1
 
 
 def graph_dot(tr: dict, phase: str) -> str:
-    """The autograd graph of the epoch's loss, leaves on the left; what the phase shows or changes, marked."""
+    """The autograd graph of the epoch's loss, leaves on top, the loss at the bottom; what the phase uses, marked."""
     i = PHASES.index(phase)
     nodes = tr["graph"]
     keep = set(range(len(nodes)))
     if phase == "forward":  # the graph so far: ŷ and what it was made from
-        start = next(nd["id"] for nd in nodes if nd["y_pred"])
-        keep, todo = set(), [start]
+        keep, todo = set(), [next(nd["id"] for nd in nodes if nd["y_pred"])]
         while todo:
             j = todo.pop()
             keep.add(j)
             todo += nodes[j]["next"]
     state = _state(tr, phase)
-    lines = ['digraph G {', 'rankdir=LR; bgcolor="#ffffff"; pad=0.2; nodesep=0.25; ranksep=0.45;',
-             f'node [shape=plaintext, fontname="Helvetica", fontsize=13, fontcolor="{INK}"];',
-             f'edge [color="#555555", penwidth=1.4, fontname="Helvetica", fontsize=11, fontcolor="{INK}"];']
+    lines = ["digraph G {", 'rankdir=TB; bgcolor="#ffffff"; pad=0.15; nodesep=0.3; ranksep=0.3;',
+             f'node [shape=plaintext, fontname="Helvetica", fontsize=14, fontcolor="{INK}"];',
+             'edge [color="#555555", penwidth=1.5, arrowsize=0.8];']
     for nd in nodes:
         if nd["id"] not in keep:
             continue
-        if nd["op"] == "AccumulateGrad":
+        if nd["op"] == "AccumulateGrad":  # a leaf, as micrograd draws it: name | data | grad
             p = nd["param"] or "?"
-            data, grad = state["params"].get(p), state["grads"].get(p)
-            grad_text = "grad —" if i < 2 else f"grad {num(grad, 6)}"
-            leaf_border = ACCENT if phase in ("update", "zero_grad", "backward") else "#444444"
-            cells = (_cell(p, HEAD_FILL, bold=True) + _cell(f"data {num(data, 6)}", VALUE_FILL)
-                     + _cell(grad_text, GRAD_FILL if i >= 2 else "#ffffff"))
-            label = (f'<<TABLE BORDER="2" COLOR="{leaf_border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">'
-                     f'<TR>{cells}</TR><TR>{_cell("AccumulateGrad (leaf)", "#ffffff", colspan=3)}</TR></TABLE>>')
+            grad = "grad —" if i < 2 else f"grad {num(state['grads'].get(p), 6)}"
+            border = ACCENT if i >= 2 else "#444444"  # backward fills .grad, update reads it, zero-grad clears it
+            rows = [_cell(f"{p}  (leaf)", HEAD_FILL, bold=True, colspan=2),
+                    _cell(f"data {num(state['params'].get(p), 6)}", VALUE_FILL)
+                    + _cell(grad, GRAD_FILL if i >= 2 else "#ffffff"),
+                    _cell(f"AccumulateGrad → {p}.grad", "#ffffff", colspan=2)]
         else:
-            role = " = ŷ" if nd["y_pred"] else (" = L" if nd["loss"] else "")
-            rows = [_cell(nd["op"] + role, HEAD_FILL, bold=True), _cell(nd["label"]),
+            role = "  (ŷ)" if nd["y_pred"] else ("  (L)" if nd["loss"] else "")
+            rows = [_cell(f"{nd['op']}{role}", HEAD_FILL, bold=True), _cell(nd["label"]),
                     _cell("value " + summary(nd["value"]), VALUE_FILL)]
             if i >= 2:
                 rows.append(_cell("grad in " + summary(nd["grad"]), GRAD_FILL))
-            table = "".join(f"<TR>{r}</TR>" for r in rows)
-            # Marked while the phase makes or uses it; after backward() its saved values are freed.
-            color = ACCENT if phase in ("forward", "loss", "backward") else "#999999"
-            label = (f'<<TABLE BORDER="2" COLOR="{color}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">'
-                     f'{table}</TABLE>>')
-        lines.append(f'n{nd["id"]} [label={label}];')
+            # Marked while the phase makes or walks it; after backward() its saved values are freed.
+            border = ACCENT if i <= 2 else "#9a9a9a"
+        table = "".join(f"<TR>{r}</TR>" for r in rows)
+        lines.append(f'n{nd["id"]} [label=<<TABLE BORDER="2" COLOR="{border}" CELLBORDER="1" CELLSPACING="0" '
+                     f'CELLPADDING="4">{table}</TABLE>>];')
     for nd in nodes:
         for child in nd["next"]:
             if nd["id"] in keep and child in keep:
-                if phase == "backward":
-                    lines.append(f'n{child} -> n{nd["id"]} [dir=back, color="#d35400", penwidth=2.2];')
-                else:
-                    lines.append(f'n{child} -> n{nd["id"]};')
+                style = ' [dir=back, color="#d35400", penwidth=2.4]' if phase == "backward" else ""
+                lines.append(f'n{child} -> n{nd["id"]}{style};')
     lines.append("}")
     return "\n".join(lines)
 
@@ -280,7 +286,7 @@ def chain_figure(tr: dict) -> go.Figure:
             for p in tr["params"]]
     # One constructor call with the layout as a dict: add_hline/update_layout cost ~50 ms a step.
     return go.Figure(data=bars, layout={
-        "barmode": "group", "height": 300, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "barmode": "group", "height": 300, "margin": {"l": 70, "r": 10, "t": 40, "b": 50},
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "font": {"size": 14, "color": INK},
         "legend": {"orientation": "h", "y": 1.12}, "xaxis": {"title": {"text": "point i"}},
         "yaxis": {"title": {"text": "share of the gradient"}, "gridcolor": "#e5e5e5", "zeroline": True,
@@ -374,25 +380,29 @@ stepper = st.fragment(stepper_body)  # stepping reruns only this, never the page
 
 
 def show_phase(tr: dict, phase: str, s, les) -> None:
-    """The code, the state, the math and the graph of one phase of a traced epoch."""
+    """The code and the state (left), the phase's words, math and graph (right); then the chain rule and the check."""
     left, right = st.columns([5, 6], gap="medium")
     with left:
-        st.markdown(f"**The program, epoch {tr['epoch']:,} of {tr['epochs']:,}: the {phase.replace('_', '-')} "
-                    "lines** (numbered as in the program below)")
+        st.markdown(f"**Epoch {tr['epoch']:,} of {tr['epochs']:,}, {PHASE_LABELS[phase]}:** the highlighted lines "
+                    "run (numbered as in the program below)")
         st.html(code_html(s, phase))
+        st.markdown("**What the program holds**")
+        st.markdown(state_markdown(tr, phase))
     with right:
         st.markdown(f"**{PHASE_LABELS[phase]}.** {phase_words(tr, phase)}")
         for block in math_latex(tr, phase):
             st.latex(block)
-        st.markdown(state_markdown(tr, phase))
-    same = (" Lessons 3 and 4 make exactly this graph: the class adds no node, its `forward()` only calls the layer."
-            if any(nd["op"] == "AddmmBackward0" for nd in tr["graph"]) else "")
-    st.markdown(f"**The autograd graph of epoch {tr['epoch']:,}'s loss**, walked from `Loss.grad_fn` "
-                f"(leaves on the left; blue: the value each node computed; orange: the gradient flowing into it)."
-                + same)
-    st.graphviz_chart(graph_dot(tr, phase), width="stretch")
+        same = (" Lessons 3 and 4 make exactly this graph: the class adds no node, its `forward()` only calls the "
+                "layer." if any(nd["op"] == "AddmmBackward0" for nd in tr["graph"]) else "")
+        if phase == "forward":
+            st.markdown("**The autograd graph so far**: ŷ and what it was made from (the loss is not computed "
+                        "yet). Leaves on top; blue: the value each node computed." + same)
+        else:
+            st.markdown("**The autograd graph of this epoch's loss**, walked from `Loss.grad_fn`: leaves on top, "
+                        "blue the value each node computed, orange the gradient flowing into it." + same)
+        st.graphviz_chart(graph_dot(tr, phase), width="content")  # natural size: a chain must not grow
     if PHASES.index(phase) < 2:
-        st.caption("The gradients appear at the backward phase.")
+        st.caption("The chain rule point by point and the gradient check appear from the backward phase on.")
         return
     c = contributions(tr)
     st.markdown("**The chain rule, point by point.** Each point's share of the gradient; a positive share pulls "
