@@ -64,8 +64,8 @@ SECTIONS = ("charts", "console")
 
 
 def _tabs(look_closer: str) -> tuple[str, ...]:
-    """Every lesson's tabs: the program first, its own "Look closer", the epoch log, then the comparisons."""
-    return ("program", look_closer, "epoch_log", "pinned_runs", "lr_sweep", "optimizer_race")
+    """Every lesson's tabs: the program, one step inside it, its own "Look closer", the log, the comparisons."""
+    return ("program", "step_through", look_closer, "epoch_log", "pinned_runs", "lr_sweep", "optimizer_race")
 
 
 LESSONS: tuple[Lesson, ...] = (

@@ -17,6 +17,7 @@ from core import explain, insight
 from core.script import script
 from core.view import View
 from ui import charts, compare, controls, plotly_spec, runs
+from ui.step_through import step_through_section
 
 
 def _g(v: float) -> str:
@@ -145,6 +146,7 @@ SECTIONS: dict[str, Section] = {
     "charts": Section("Charts", charts_section),
     "console": Section("Console", console_section),
     "program": Section("The program", program_section),
+    "step_through": Section("Step through one epoch", step_through_section),
     "epoch_log": Section("Epoch log", epoch_log_section),
     "gradient_is_the_formula": Section("Look closer", gradient_is_the_formula),
     "step_is_the_update": Section("Look closer", step_is_the_update),

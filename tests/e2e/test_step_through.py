@@ -1,0 +1,61 @@
+"""The step-through in Chromium: open it, step through every phase on lessons 1 and 3, at a laptop's and a
+projector's size; screenshots of each phase go to docs/screenshots/ (stepthrough-lesson{n}-{phase}-{w}x{h}.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.catalog import lesson
+from core.trace import PHASES, phase_lines, trace
+from tests.support.paths import LESSON_PATH, ROOT
+
+SHOTS = ROOT / "docs" / "screenshots"
+SIZES = ((1366, 768), (1920, 1080))
+_SECTION = "[data-testid=stMain] [data-baseweb=tab-panel]:has-text('Inside one step')"
+# Scroll the page so the step-through's epoch row sits just under Streamlit's fixed header: what a student
+# sees while stepping. The page scrolls inside Streamlit's own container, not the window.
+_SCROLL_TO = """(el) => {
+  el.scrollIntoView({block: 'start'});
+  let box = el.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY !== 'visible')) {
+    box = box.parentElement;
+  }
+  if (box) box.scrollBy(0, -70);
+}"""
+_MARKED = """(want) => {
+  const got = [...document.querySelectorAll('[data-testid=stMain] [data-mark=phase] span')].map((e) => e.textContent);
+  return JSON.stringify(got) === JSON.stringify(want);
+}"""
+_GRAPH_DRAWN = """(ops) => {
+  const svg = document.querySelector('[data-testid=stMain] [data-testid=stGraphVizChart] svg');
+  return !!svg && ops.every((op) => svg.textContent.includes(op));
+}"""
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("n", (1, 3))
+def test_step_through_every_phase(n, size, server, new_app):
+    width, height = size
+    app = new_app(server.url, width=width, height=height)
+    app.goto(LESSON_PATH[n])
+    app.act(lambda: app.page.get_by_role("tab", name="Step through one epoch").click())
+    section = app.page.locator(_SECTION)
+    s = lesson(n).defaults()
+    tr = trace(s, 1)
+    lines = phase_lines(s)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for i, phase in enumerate(PHASES):
+        if i:
+            app.act(lambda: section.get_by_role("button", name="Next ▶").click())
+        # The graph has ŷ's part at the forward phase and all of it from the loss on.
+        ops = [nd["op"] for nd in tr["graph"] if nd["y_pred"]] if phase == "forward" else [tr["graph"][0]["op"]]
+        app.page.wait_for_function(_GRAPH_DRAWN, arg=ops)
+        # The fragment's new elements replace the old ones after its run ends: wait for this phase's listing.
+        app.page.wait_for_function(_MARKED, arg=[str(k) for k in lines[phase]])
+        marked = section.locator("[data-mark=phase]").all_inner_texts()
+        assert [int(t.split()[0]) for t in marked] == lines[phase], phase
+        section.get_by_label("Epoch", exact=True).evaluate(_SCROLL_TO)
+        app.page.screenshot(path=str(SHOTS / f"stepthrough-lesson{n}-{phase.replace('_', '-')}-{width}x{height}.png"))
+    assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
