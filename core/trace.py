@@ -295,7 +295,7 @@ def gradient_check(tr: dict) -> list[dict]:
 
 
 def notable_epochs(loss: list[float], grads: dict[str, list[float]], finite: int) -> dict[str, int]:
-    """Shortcuts for the epoch picker: first, where the loss first rises (else where a gradient first flips sign), last.
+    """Epoch shortcuts: the first, where the loss first rises (else where a gradient first changes sign), the last.
 
     `finite` is how many epochs stayed finite: an overflowed run's last traceable epoch.
     """
@@ -307,7 +307,7 @@ def notable_epochs(loss: list[float], grads: dict[str, list[float]], finite: int
     else:
         for k in range(1, finite):
             if any(g[k] * g[k - 1] < 0 for g in grads.values()):
-                out["zigzag"] = k + 1
+                out["sign"] = k + 1  # a gradient changes sign: the step crossed the minimum along it
                 break
     if finite >= 1:
         out["last"] = finite

@@ -233,7 +233,7 @@ def test_the_highlighted_lines_hold_their_phases_statements(n):
 
 def test_notable_epochs():
     assert notable_epochs([5, 4, 3], {"w": [-1, -1, -1]}, 3) == {"first": 1, "last": 3}
-    assert notable_epochs([5, 4, 3], {"w": [-1, 1, -1]}, 3) == {"first": 1, "zigzag": 2, "last": 3}
+    assert notable_epochs([5, 4, 3], {"w": [-1, 1, -1]}, 3) == {"first": 1, "sign": 2, "last": 3}
     assert notable_epochs([5, 6, 9, math.inf], {"w": [-1, 2, -4, math.nan]}, 3) == {"first": 1, "rises": 2,
                                                                                    "last": 3}
 

@@ -348,7 +348,8 @@ def stepper_body(view: View) -> None:
     marks = shortcuts(view)
     pick, jumps = st.columns([1, 3], vertical_alignment="bottom")
     pick.number_input("Epoch", key=ke, step=1, help=f"1 to {epochs:,}: the iteration of the loop to look inside.")
-    names = {"first": "First epoch", "rises": "Loss starts rising", "zigzag": "First zigzag", "last": "Last epoch"}
+    names = {"first": "First epoch", "rises": "Loss starts rising", "sign": "A gradient changes sign",
+             "last": "Last epoch"}
     if marks.get("last") != epochs and "last" in marks:
         names["last"] = "Last finite epoch"
     with jumps:
