@@ -166,16 +166,60 @@ def report(results: dict, names: list[str]) -> None:
             print(row)
 
 
+def steps(lessons: list[int], reruns: int) -> None:
+    """Median server time of a Next in the step-through (a fragment: only it reruns), and of the fragment's body."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from streamlit.testing.v1 import AppTest
+
+    from core.catalog import lesson
+    from core.view import build
+    from tests.support.apptest import open_page, open_tab
+    from ui.step_through import stepper_body
+
+    tmp = Path(tempfile.mkdtemp(prefix="gdl-one-line-"))
+    (tmp / "one_line.py").write_text('import streamlit as st\nst.write("Hello")\n')
+    trivial = AppTest.from_file(str(tmp / "one_line.py"), default_timeout=60)
+    trivial.run()
+    print(f"median of {reruns} steps (Next) after {WARM} uncounted; AppTest, one-line page subtracted")
+    for n in lessons:
+        at = open_tab(open_page(n, timeout=120), n, "Step through one epoch")
+        page, plain = [], []
+        for _ in range(WARM + reruns):
+            start = time.perf_counter()
+            at.button(key=f"l{n}.trace_next").click().run()
+            page.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            trivial.run()
+            plain.append(time.perf_counter() - start)
+        diff = statistics.median(p - q for p, q in zip(page[WARM:], plain[WARM:], strict=True))
+        view = build(lesson(n).defaults())
+        body = []
+        for _ in range(reruns):  # the fragment's own code, outside AppTest (it needs no script context)
+            start = time.perf_counter()
+            with contextlib.suppress(Exception):
+                stepper_body(view)
+            body.append(time.perf_counter() - start)
+        print(f"lesson {n}: a step {statistics.median(page[WARM:]) * 1e3:.0f} ms in AppTest, "
+              f"{diff * 1e3:.0f} ms beyond a one-line page; the fragment's body alone "
+              f"{statistics.median(body) * 1e3:.0f} ms", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", metavar="REV", help="also measure this revision, alternating with today's")
     parser.add_argument("--reruns", type=int, default=20, help="counted reruns per lesson and case (default 20)")
     parser.add_argument("--lessons", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--quick", action="store_true", help="8 reruns per case")
+    parser.add_argument("--steps", action="store_true",
+                        help="instead: the server time of one step of the step-through (Next), per lesson")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker()
+        return
+    if args.steps:
+        steps(args.lessons, 8 if args.quick else args.reruns)
         return
 
     root = Path(__file__).resolve().parents[1]
