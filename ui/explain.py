@@ -80,3 +80,5 @@ def results_ui(view: View) -> None:
     for row in range(0, len(metrics), 3):
         for col, (label, value, why) in zip(st.columns(3), metrics[row:row + 3], strict=False):
             col.metric(label, value, help=why)
+    if opt.note:  # no single optimum: say why beside the numbers, not only in a tooltip
+        st.markdown(opt.note)
