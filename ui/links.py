@@ -73,8 +73,8 @@ def read(les: Lesson) -> None:
     found = ss.get(key(les, "link_problems"))
     if found:
         lines = "\n".join(f"- **{_safe(name)}**: {_safe(message)}" for name, message in found)
-        st.warning(f"This link has settings the page cannot use; it ignores them:\n\n{lines}",
-                   icon=":material/link_off:")
+        st.warning("This link has settings the page cannot use. It ignores them and keeps the lesson's own "
+                   f"values:\n\n{lines}", icon=":material/link_off:")
 
 
 def _apply(les: Lesson, params: dict[str, list[str]]) -> list[tuple[str, str]]:
