@@ -102,6 +102,9 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> Values:
     slots: dict = {}
     fields = [f for f in SCALARS if f.applies(les.params)]
     starts = [f for f in fields if f in STARTS]
+    hidden = st.session_state.get(key(les, "hidden"), {})  # a classroom link's fixed controls (ui.links)
+    shown = [f for f in fields if f.name not in hidden]
+    counts = [f for f in shown if f.kind == "count" and f.name != "seed"]
     with st.sidebar:
         st.subheader("Settings")
         # First, not last: on a 768-pixel screen the end of the sidebar is below the fold.
@@ -109,12 +112,12 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> Values:
                   width="stretch", icon=":material/restart_alt:")
         fixed = st.session_state[key(les, "start")] == FIXED
         pair: list[Field] = []  # counts go two to a row
-        for f in fields:
+        for f in shown:
             if f.kind == "rate":
                 _rate(les, f, slots, extra_lrs)
             elif f.kind == "count" and f.name != "seed":
                 pair.append(f)
-                if len(pair) == 2 or f is fields[-1]:
+                if len(pair) == 2 or f is counts[-1]:
                     for col, g in zip(st.columns(len(pair)), pair, strict=True):
                         with col:
                             _number(les, g, slots)
@@ -125,8 +128,8 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> Values:
                 names = " and ".join(g.param for g in starts)
                 st.radio(f"Initial {names}", (RANDOM, FIXED), key=key(les, "start"), horizontal=True)
                 _number(les, f, slots, disabled=fixed)
-                if fixed:
-                    for col, g in zip(st.columns(len(starts)), starts, strict=True):
+                if fixed and (shown_starts := [g for g in starts if g in shown]):
+                    for col, g in zip(st.columns(len(shown_starts)), shown_starts, strict=True):
                         with col:
                             _number(les, g, slots)
             else:

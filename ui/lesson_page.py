@@ -8,7 +8,7 @@ from core import analysis
 from core.catalog import Lesson, lesson
 from core.data import DataError
 from core.settings import MAX_EPOCHS_PAGE, Settings, problems
-from ui import controls, explain, nav, runs, sections
+from ui import controls, explain, links, runs, sections
 from ui.controls import Values
 from ui.data_table import data_ui
 
@@ -18,8 +18,9 @@ def render_lesson(key: int | str) -> None:
     les = lesson(key)
     st.set_page_config(page_title=f"{les.number} · {les.title} — Gradient Descent Lab",
                        page_icon="assets/icon.png", layout="wide")
-    nav.menu()
+    menu = st.sidebar.container()  # the menu is drawn by links.write, once its links can carry the settings
     st.title(f"{les.number} · {les.title}")
+    links.read(les)
     st.markdown(f"**What this lesson adds:** {les.adds}")
     explain.math_ui(les)
 
@@ -29,6 +30,7 @@ def render_lesson(key: int | str) -> None:
     # The sidebar is drawn after the data, so the rate slider can offer this data's own critical rates.
     values = controls.controls_ui(les, _rate_choices(les, points))
     settings = _settings(les, values, points)
+    links.write(les, settings, menu)
     with results_col:
         if settings is None:
             st.subheader("Results")
