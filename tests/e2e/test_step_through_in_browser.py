@@ -11,7 +11,7 @@ from tests.support.paths import LESSON_PATH, ROOT
 
 SHOTS = ROOT / "docs" / "screenshots"
 SIZES = ((1366, 768), (1920, 1080))
-_SECTION = "[data-testid=stMain] [data-baseweb=tab-panel]:has-text('Inside one step')"
+_SECTION = "[data-testid=stMain] [role=tabpanel]:has-text('Inside one step')"
 # Scroll the page so the step-through's epoch row sits just under Streamlit's fixed header: what a student
 # sees while stepping. The page scrolls inside Streamlit's own container, not the window.
 _SCROLL_TO = """(el) => {
