@@ -77,6 +77,7 @@ def worker() -> None:
             at.run()
             at.switch_page(_page_script(root, n))
             at.run()
+            _await_warm_up()
             pages[n] = at
         at = pages[n]
         page, plain = [], []
@@ -89,6 +90,19 @@ def worker() -> None:
             plain.append(timed(trivial))
         else:
             print(json.dumps({"page": page, "plain": plain}), flush=True)
+
+
+def _await_warm_up() -> None:
+    """Let the server's one-off warm-up (a thread running every lesson once) end before timing reruns.
+
+    Its first minute of work (torch._dynamo's import among it) would otherwise slow the first lesson's
+    reruns on whichever side had started it last, and nothing a visitor meets twice.
+    """
+    import ui.runs
+
+    warm_up = getattr(ui.runs, "warm_up", None)
+    if warm_up is not None:
+        warm_up().join()
 
 
 class Side:
