@@ -257,7 +257,8 @@ def _excess_levels(surface: np.ndarray, min_loss: float) -> np.ndarray:
 
 def _compact(values: np.ndarray) -> np.ndarray:
     """float32 (half the bytes, digits enough for a hover) unless that would overflow a diverged run's loss."""
-    small = values.astype(np.float32)
+    with np.errstate(over="ignore"):  # the overflow is the question asked here, not an accident
+        small = values.astype(np.float32)
     return small if np.isfinite(small).all() else values
 
 
