@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from core import analysis
@@ -142,20 +143,43 @@ def race(s: Settings, lrs: dict[str, float] | None = None, beta: float = DEFAULT
     check(lrs, beta)
     les = lesson(s.lesson)
     opt = analysis.optimum(s.x, s.y, les.has_bias)
-    curv = analysis.curvature(s.x, les.has_bias)
     runs: dict[str, Run] = {}
     rows = []
     for o in OPTIMIZERS:
         r = run(s.replace(lr=float(lrs[o.name])), o.name, beta)
         runs[o.name] = r
-        v = analysis.verdict(r, opt, curv)
         finite = analysis.finite_epochs(r) == len(r.history)
         d = analysis.distance(r.params, opt) if finite else None
+        since = converged_from(r, opt) if finite else None
         rows.append({"optimizer": o.name, "lr": r.settings.lr, "final loss": r.final_loss,
                      "distance to optimum": math.nan if d is None else d,
-                     "epochs to converge": float(v.epoch) if v.kind == "converged" and v.epoch else math.nan,
-                     "verdict": v.kind})
+                     "epochs to converge": math.nan if since is None else float(since),
+                     "outcome": _outcome(finite, since, len(r.history))})
     return Race(runs, pd.DataFrame(rows), beta)
+
+
+def converged_from(r: Run, opt: analysis.Optimum) -> int | None:
+    """The epoch from which every parameter stays within the verdict's tolerance of the optimum; None if never.
+
+    Read off the trajectory alone: the verdict's theory (1 − ηλ per step) is fixed-rate gradient
+    descent's, and says nothing true about momentum or the adaptive optimizers.
+    """
+    if opt.params is None:
+        return None
+    tol = analysis.tolerance(opt)
+    inside = np.ones(len(r.history), dtype=bool)
+    for p, star in opt.params.items():
+        inside &= np.abs(r.history[p].to_numpy(dtype=float) - star) <= tol[p]
+    if not len(inside) or not inside[-1]:
+        return None
+    outside = np.flatnonzero(~inside)
+    return int(outside[-1]) + 2 if len(outside) else 1
+
+
+def _outcome(finite: bool, since: int | None, epochs: int) -> str:
+    if not finite:
+        return "overflowed"
+    return f"converged at epoch {since:,}" if since is not None else f"not within tolerance after {epochs:,} epochs"
 
 
 def momentum_bound(lam_max: float, beta: float) -> float:

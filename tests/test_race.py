@@ -115,3 +115,24 @@ def test_momentum_bound(n, beta):
     outside = race.run(s.replace(lr=bound * 1.03), name, beta).history["loss"].to_numpy()
     assert inside[-1] < inside[0]
     assert not np.isfinite(outside[-1]) or outside[-1] > 1e3 * outside[0]
+
+
+@pytest.mark.parametrize("n", (1, 3))
+def test_the_race_reports_what_each_trajectory_did_not_the_sgd_theory(n):
+    """No fixed-rate verdict for adaptive optimizers: the outcome is read off each run, with the verdict's tolerance."""
+    s = lesson(n).defaults().replace(epochs=400)
+    result = race.race(s)
+    opt = analysis.optimum(s.x, s.y, lesson(n).has_bias)
+    tol = analysis.tolerance(opt)
+    for name, r in result.runs.items():
+        row = result.table.set_index("optimizer").loc[name]
+        err = {p: abs(r.history[p].to_numpy() - v) for p, v in opt.params.items()}
+        inside = [all(err[p][k] <= tol[p] for p in err) for k in range(len(r.history))]
+        if inside[-1]:
+            first = next(k for k in range(len(inside)) if all(inside[k:])) + 1
+            assert row["outcome"] == f"converged at epoch {first:,}" and row["epochs to converge"] == first, name
+        else:
+            assert row["outcome"].startswith(("not within tolerance", "overflowed")), name
+    sgd = analysis.verdict(result.runs["SGD"], opt)
+    if sgd.kind == "converged":  # plain SGD: the same epoch as the verdict's
+        assert result.table.set_index("optimizer").loc["SGD", "epochs to converge"] == sgd.epoch
