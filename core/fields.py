@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.program import number_literal  # how the document writes a number; reads back exactly
+
 # Limits every caller shares; the pages use the tighter MAX_EPOCHS_PAGE.
 MAX_EPOCHS = 100_000
 MAX_EPOCHS_PAGE = 5_000
@@ -90,22 +92,14 @@ class Field:
     def format(self, value: object) -> str:
         """The text that parse() reads back as `value`."""
         if self.kind == "column":
-            return ",".join(_number_text(v) for v in value)
+            return ",".join(number_literal(v) for v in value)
         if value is None:
             return "random"
-        return str(value) if self.kind == "count" else _number_text(value)
+        return str(value) if self.kind == "count" else number_literal(value)
 
 
 def _short(v: float) -> str:
     return f"{v:g}".replace("e+0", "e").replace("e+", "e")  # 1e6, not 1e+06
-
-
-def _number_text(v: object) -> str:
-    """A number as short text that reads back as the same float (5 rather than 5.0)."""
-    v = float(v)
-    if v == 0 and math.copysign(1, v) < 0:
-        return "-0.0"  # "0" would read back as +0.0 and flip the sign of what it multiplies
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 # The order is the sidebar's, the CLI's help and the URL's.

@@ -150,7 +150,7 @@ def class_vs_linear(s: Settings) -> Comparison:
 def module_structure(run: Run) -> tuple[str, list[tuple[str, tuple[int, ...], float]]]:
     """print(model) for lesson 4's model, and its named parameters (name, shape, final value)."""
     s = run.settings.replace(epochs=1)  # the program's own model: build it, train it one epoch, read its shape
-    model = execute(s, Tape(run.settings.params, {}, 1, None))["model"]
+    model = execute(s, Tape(run.settings.params, 1, None))["model"]
     shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
     final = {"lin.weight": run.params["w"], "lin.bias": run.params["b"]}
     return repr(model), [(name, shape, final[name]) for name, shape in shapes.items()]

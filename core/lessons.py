@@ -53,9 +53,9 @@ class Tape:
 
     LISTENS: ClassVar[dict[str, str]] = {"backward": "gradients", "update": "updated"}
 
-    def __init__(self, names: tuple[str, ...], namespace: dict, epochs: int, progress: Progress | None):
+    def __init__(self, names: tuple[str, ...], epochs: int, progress: Progress | None):
         self.names = names
-        self.ns = namespace  # the program's variables: Loss is read from here
+        self.ns: dict = {}  # the program's variables (execute() sets them): Loss is read from here
         self.epochs = epochs
         self.progress = progress
         self.loss: list[float] = []
@@ -133,6 +133,6 @@ def execute(s: Settings, tape: Tape, program=None) -> dict:
 
 def train(s: Settings, progress: Progress | None = None) -> Run:
     """Run the lesson that `s` names with these settings, recording every epoch."""
-    tape = Tape(lesson(s.lesson).params, {}, s.epochs, progress)
+    tape = Tape(lesson(s.lesson).params, s.epochs, progress)
     execute(s, tape)
     return tape.run(s)

@@ -123,7 +123,7 @@ def script(s: Settings, name: str, beta: float = DEFAULT_BETA) -> str:
 def run(s: Settings, name: str, beta: float = DEFAULT_BETA) -> Run:
     """Run the lesson's program with `name`'s optimizer at rate s.lr, recorded by the lab's Tape."""
     les = lesson(s.lesson)
-    tape = Tape(les.params, {}, s.epochs, None)
+    tape = Tape(les.params, s.epochs, None)
     execute(s, tape, variant(s.lesson, name, beta))
     return tape.run(s)
 

@@ -86,7 +86,7 @@ class TraceTape(Tape):
                                          "backward": "backwarded", "update": "updated", "zero_grad": "zeroed"}
 
     def __init__(self, names: tuple[str, ...], k: int):
-        super().__init__(names, {}, k, None)
+        super().__init__(names, k, None)
         self.k = k
         self.states: list[dict] = []
         self.graph: list[dict] = []

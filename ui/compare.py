@@ -21,10 +21,9 @@ from core.lr_sweep import MAX_RATES, SweepError, log_rates
 from core.lr_sweep import table as sweep_table
 from core.settings import Settings
 from core.view import View
-from ui import controls
+from ui import controls, plotly_spec
 from ui.style import COLOR, layout
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 MAX_PINS = 8
 DEFAULT_RATES = 200
 # One colour per racer or pin, Okabe-Ito first (colour-blind safe), then two more.
@@ -192,13 +191,13 @@ def pinned_section(view: View) -> None:
         a, b = st.columns(2, gap="large")
         with a:
             st.markdown("**Loss per epoch**")
-            st.plotly_chart(pinned_loss_chart(view, pins), key=_k(view, "pins_loss"), config=PLOTLY_CONFIG,
+            st.plotly_chart(pinned_loss_chart(view, pins), key=_k(view, "pins_loss"), config=plotly_spec.CONFIG,
                             theme=None)
         with b:
             st.markdown("**Paths on the loss landscape**")
             paths = [(f"pin {i + 1}", p["path"], PALETTE[(i + 1) % len(PALETTE)], False) for i, p in enumerate(pins)]
             paths.append(("this run", view.path, COLOR["model"], True))
-            st.plotly_chart(paths_chart(view, paths), key=_k(view, "pins_paths"), config=PLOTLY_CONFIG, theme=None)
+            st.plotly_chart(paths_chart(view, paths), key=_k(view, "pins_paths"), config=plotly_spec.CONFIG, theme=None)
         cols = st.columns(min(len(pins), 4) + 2)
         for i in range(len(pins)):
             cols[i % 4].button(f"Unpin {i + 1}", key=_k(view, f"unpin{i}"), on_click=_unpin, args=(view, i),
@@ -313,7 +312,7 @@ def sweep_section(view: View) -> None:
             st.error(str(e), icon=":material/error:")
             return
         table = cached_sweep(view.settings.replace(lr=lrs[0]), lrs)
-        st.plotly_chart(sweep_chart(view, table), key=_k(view, "sweep_chart"), config=PLOTLY_CONFIG, theme=None,
+        st.plotly_chart(sweep_chart(view, table), key=_k(view, "sweep_chart"), config=plotly_spec.CONFIG, theme=None,
                         on_select=lambda: _use_picked_rate(view), selection_mode="points")
         counts = table["verdict"].value_counts()
         st.caption(" · ".join(f"{n} {kind}" for kind, n in counts.items())
@@ -382,12 +381,12 @@ def race_section(view: View) -> None:
         a, b = st.columns(2, gap="large")
         with a:
             st.markdown("**Loss per epoch**")
-            st.plotly_chart(race_loss_chart(result), key=_k(view, "race_loss"), config=PLOTLY_CONFIG, theme=None)
+            st.plotly_chart(race_loss_chart(result), key=_k(view, "race_loss"), config=plotly_spec.CONFIG, theme=None)
         with b:
             st.markdown("**Paths on the loss landscape** (a dot marks where each ends)")
             names = view.lesson.params
             paths = [(n, _path(r, names), PALETTE[i], n == "SGD") for i, (n, r) in enumerate(result.runs.items())]
-            st.plotly_chart(paths_chart(view, paths), key=_k(view, "race_paths"), config=PLOTLY_CONFIG, theme=None)
+            st.plotly_chart(paths_chart(view, paths), key=_k(view, "race_paths"), config=plotly_spec.CONFIG, theme=None)
         st.dataframe(result.table, hide_index=True, width="stretch",
                      column_config={"lr": st.column_config.NumberColumn(format="%g"),
                                     "final loss": st.column_config.NumberColumn(format="%.6g"),
