@@ -1,6 +1,6 @@
 """How fast the lab feels in a real browser, today's app next to an older revision's, side by side.
 
-    python bench/browser_latency.py [--baseline REV] [--lessons 1 3] [--distinct 10] [--changes 6]
+    python bench/browser_latency.py [--baseline REV [REV ...]] [--also DIR ...] [--lessons 1 3] [--distinct 10] [--changes 6]
                                     [--cold 3] [--lesson-visits 1] [--small] [--quick]
 
 (a) Cold start: from launching `streamlit run app.py` to the home page fully drawn in Chromium (the
@@ -19,7 +19,9 @@
 
 With --baseline REV, REV is unpacked into a temporary folder (git archive) and served by its own
 `streamlit run`; every measurement alternates old and new (cold starts and visits one by one, rate
-changes in blocks of --block), and the table gives both medians and new/old.
+changes in blocks of --block), and the table gives both medians and new/old. Several revisions (and
+--also folders, e.g. patched copies) bisect a regression: every side alternates with the others, and
+each column's ratio is to the first side's.
 --small stands in for a small machine (a Community Cloud app): Chromium's CPU throttled 4× (CDP
 Emulation.setCPUThrottlingRate) and each server pinned to core 0 (taskset -c 0).
 Needs Debian's Chromium and the playwright package. Samples: artifacts/bench/browser_latency[-small].json.
@@ -151,13 +153,13 @@ def _med(rows: list, key: str | None = None) -> float:
 
 
 def report(results: dict, names: list[str]) -> None:
-    pair = len(names) == 2
-    cols = "".join(f"{n:>16}" for n in names) + (f"{'new/old':>9}" if pair else "")
+    pair = len(names) > 1
+    cols = "".join(f"{n:>16}" for n in names) + ("".join(f"{n[:8] + '/1st':>12}" for n in names[1:]) if pair else "")
 
     def row(label: str, values: list[float], unit: str, fmt: str) -> None:
         line = f"{label:<44}" + "".join(f"{format(v, fmt) + ' ' + unit:>16}" for v in values)
         if pair:
-            line += f"{values[1] / values[0]:>9.2f}"
+            line += "".join(f"{v / values[0]:>12.2f}" for v in values[1:])
         print(line)
 
     print(f"\n{'median':<44}{cols}")
@@ -175,7 +177,10 @@ def report(results: dict, names: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", metavar="REV", help="also measure this revision, alternating with today's")
+    parser.add_argument("--baseline", metavar="REV", nargs="+", default=[],
+                        help="also measure these revisions, alternating with today's")
+    parser.add_argument("--also", metavar="DIR", nargs="+", default=[], type=Path,
+                        help="also measure these app folders (e.g. patched copies)")
     parser.add_argument("--lessons", type=int, nargs="+", default=[1, 3], help="lessons for (b) (default 1 3)")
     parser.add_argument("--distinct", type=int, default=10, help="uncached rate changes per lesson and side")
     parser.add_argument("--changes", type=int, default=6, help="cached rate changes per lesson and side")
@@ -191,8 +196,10 @@ def main() -> None:
         raise SystemExit("needs the playwright package: pip install -r requirements-dev.txt")
 
     results: dict = {"args": vars(args)}
-    with checkout(args.baseline) if args.baseline else contextlib.nullcontext() as old_root:
-        sides = [Side(f"old {resolve(args.baseline)[:7]}", old_root, args.small)] if old_root else []
+    with contextlib.ExitStack() as stack:
+        sides = [Side(f"old {resolve(rev)[:7]}", stack.enter_context(checkout(rev)), args.small)
+                 for rev in args.baseline]
+        sides += [Side(d.name, d.resolve(), args.small) for d in args.also]
         sides.append(Side("new", ROOT, args.small))
         names = [s.name for s in sides]
         print(f"sides: {', '.join(names)}{' (small machine: CPU 4× slower, server on core 0)' if args.small else ''}",
@@ -220,7 +227,7 @@ def main() -> None:
     report(results, names)
     out = ARTIFACTS / "bench" / f"browser_latency{'-small' if args.small else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
+    out.write_text(json.dumps(results, indent=1, default=str))
     print(f"\nall samples: {out.relative_to(ROOT)}")
 
 

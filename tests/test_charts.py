@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import math
 from functools import cache
@@ -11,12 +12,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from _plotly_utils.utils import convert_to_base64
 
 from core import analysis, landscape
 from core.catalog import lesson
 from core.lessons import Run
 from core.view import of
-from ui import charts
+from ui import charts, plotly_spec
 
 LONG = 5_000  # the pages' maximum number of epochs
 SPEC_LIMIT = 2_000_000  # bytes of JSON per figure (the design's performance budget)
@@ -346,3 +348,19 @@ def test_a_hundred_thousand_epochs_still_draw_a_thousand_points():
         assert len(fig.to_json()) < SPEC_LIMIT / 4
         assert max(len(t.x) for t in fig.data) <= charts.MAX_POINTS
     assert loss_chart(of(run)).data[0].x[-1] == n
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("changes", [(), (("lr", 0.2),), (("epochs", LONG),),
+                                     (("x", (0.0, 1.0, 1.0)), ("y", (1.0, 0.0, 2.0)))],
+                         ids=["default", "diverged", "long", "ties"])
+def test_the_specs_are_sent_as_plotly_itself_would_encode_them(n, changes):
+    """ui.plotly_spec.encode (fast, used on every rerun) against Plotly's own convert_to_base64."""
+    view = of(_run(n, **dict(changes)))
+    for spec in (charts.loss_chart(view, log_y=True), charts.fit_chart(view, 1), charts.landscape_chart(view)):
+        before = json.dumps(spec, sort_keys=True, default=lambda a: a.tolist())
+        theirs = copy.deepcopy(spec)
+        convert_to_base64(theirs)
+        ours = plotly_spec.encode(spec)
+        assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True, default=lambda a: a.tolist())
+        assert json.dumps(spec, sort_keys=True, default=lambda a: a.tolist()) == before, "the caller's spec is kept"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from core import analysis
@@ -63,7 +65,13 @@ def _rate_choices(les: Lesson, points: tuple | DataError) -> tuple[float, ...]:
     """Rates around this data's 1/λmax and 2/λmax, so each regime (monotone, zigzag, divergent) is on the slider."""
     if isinstance(points, DataError):
         return ()
-    return controls.landmark_rates(analysis.curvature(points[0], les.has_bias).eigenvalues[-1])
+    return _landmarks(points[0], les.has_bias)
+
+
+@functools.lru_cache(maxsize=256)
+def _landmarks(x: tuple[float, ...], bias: bool) -> tuple[float, ...]:
+    # The slider is drawn before the run, so not from the view; cached by the data, which a rate change keeps.
+    return controls.landmark_rates(analysis.curvature(x, bias).eigenvalues[-1])
 
 
 def _settings(les: Lesson, v: Values, points: tuple | DataError) -> Settings | None:
