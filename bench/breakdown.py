@@ -257,16 +257,6 @@ def _element_kind(msg) -> tuple[str, str]:
     return d, ""
 
 
-def listen(app) -> None:
-    """Keep the websocket frames the browser receives while app.ws_listen is on (call before opening the page)."""
-    app.ws_frames, app.ws_listen = [], False
-
-    def on_ws(ws) -> None:
-        ws.on("framereceived", lambda payload: app.ws_frames.append(payload) if app.ws_listen else None)
-
-    app.page.on("websocket", on_ws)
-
-
 def wire_part(app, rate: str, previous: dict) -> dict:
     """Bytes the browser receives during one rate change, by element type; re-sent identical elements."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -556,6 +546,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from tests.support import LESSON_PATH, Server, launch, new_app, sync_playwright
+    from tests.support.browser import listen
     from tests.support.checkout import checkout
     from tests.support.paths import ARTIFACTS
 

@@ -1,7 +1,7 @@
 """How fast the lab feels in a real browser, today's app next to an older revision's, side by side.
 
-    python bench/browser_latency.py [--baseline REV [REV ...]] [--also DIR ...] [--lessons 1 3] [--distinct 10] [--changes 6]
-                                    [--cold 3] [--lesson-visits 1] [--small] [--quick]
+    python bench/browser_latency.py [--baseline REV [REV ...]] [--also DIR ...] [--lessons 1 3]
+                                    [--distinct 10] [--changes 6] [--cold 3] [--lesson-visits 1] [--small] [--quick]
 
 (a) Cold start: from launching `streamlit run app.py` to the home page fully drawn in Chromium (the
     script has finished and the home chart is drawn), in a fresh browser context. Target: ≤ 0.8× old.

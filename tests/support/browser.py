@@ -366,6 +366,17 @@ class App:
         self.context.close()
 
 
+def listen(app: App) -> None:
+    """Keep the websocket frames the browser receives while app.ws_listen is on, in app.ws_frames
+    (call before opening the page): what the server sends, for the byte guard and bench/breakdown."""
+    app.ws_frames, app.ws_listen = [], False
+
+    def on_ws(ws) -> None:
+        ws.on("framereceived", lambda payload: app.ws_frames.append(payload) if app.ws_listen else None)
+
+    app.page.on("websocket", on_ws)
+
+
 def hermetic(context, app: App | None = None) -> None:
     """Answer requests to other hosts from here, and record them in app.external: the tests never need
     the internet, and one that fails offline does not show up as a puzzling console error. (Example:
