@@ -48,7 +48,7 @@ Settings = dataclasses.make_dataclass(
     [("lesson", int), *((f.name, object, dataclasses.field(default=f.default)) for f in FIELDS)],
     bases=(_SettingsMethods,), frozen=True,
 )
-Settings.__module__ = __name__  # so pickle (st.cache_data) finds it here
+Settings.__module__ = __name__  # so pickle (st.cache_data of the comparison sections) finds it here
 Settings.__doc__ = "Everything that determines a run (core.fields lists the fields). Equal settings, identical runs."
 
 
