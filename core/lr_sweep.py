@@ -77,10 +77,13 @@ def _in_order(products: torch.Tensor) -> torch.Tensor:
     n = products.shape[1]
     if n > SEQUENTIAL_UP_TO:
         return products.sum(dim=1, keepdim=True)
-    acc = products[:, 0:1].clone()
-    for i in range(1, n):
-        acc += products[:, i:i + 1]
-    return acc
+    if n == 1:
+        return products
+    cols = products.unbind(1)  # one call for the N column views (slicing each costs a call per epoch)
+    acc = cols[0] + cols[1]
+    for col in cols[2:]:
+        acc += col
+    return acc[:, None]
 
 
 def _summed(products: torch.Tensor) -> torch.Tensor:
@@ -139,7 +142,7 @@ def batched(s: Settings, lrs: Sequence[float]) -> dict[str, np.ndarray]:
             if fused:
                 # optimizer.step(): p.add_(grad, alpha=-lr), one rounding of p - lr*grad. In float64 the
                 # product of two float32 numbers is exact, so only the sum is rounded (then to float32).
-                p[name] = (p[name].double() + minus_lr * grad.double()).to(f32)
+                p[name] = torch.addcmul(p[name].double(), minus_lr, grad.double()).to(f32)
             else:
                 p[name] = p[name] - lr32 * grad  # w -= learning_rate * w.grad: lr*grad rounded first
             history[name].append(p[name])
