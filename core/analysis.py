@@ -129,11 +129,16 @@ def distance(params: dict[str, float], opt: Optimum) -> float | None:
     return math.sqrt(sum((params[k] - v) ** 2 for k, v in opt.params.items()))
 
 
+def finite_rows(values: np.ndarray) -> np.ndarray:
+    """Per run (the leading axis of a (K, epochs, columns) array), how many rows come before the first inf or nan."""
+    bad = ~np.isfinite(values).all(axis=2)
+    return np.where(bad.any(axis=1), bad.argmax(axis=1), values.shape[1])
+
+
 def finite_epochs(run: Run) -> int:
     """How many epochs ran before the loss or a parameter stopped being a finite number."""
     values = run.history.to_numpy(dtype="float64")[:, 1:]  # every column but the epoch (DataFrame.drop is slow)
-    bad = (~np.isfinite(values)).any(axis=1).nonzero()[0]
-    return int(bad[0]) if len(bad) else len(values)
+    return int(finite_rows(values[None])[0])
 
 
 # ---------------------------------------------------------------------------------------------- the verdict
@@ -249,113 +254,293 @@ def _gap32(v: float) -> float:
     return float(np.spacing(np.float32(abs(v))))
 
 
-def _theory(lr: float, lam_max: float) -> str:
+def _times(a: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """a @ M over the last axis, summed in a fixed order: the same bits for one run as for K runs at once.
+
+    (BLAS picks its kernel by the shape, and may round a sum of two products differently.)
+    """
+    out = a[..., 0, None] * M[0]
+    for q in range(1, M.shape[0]):
+        out = out + a[..., q, None] * M[q]
+    return out
+
+
+def _last(mask: np.ndarray) -> np.ndarray:
+    """Per row of a (K, m) mask, the index of its last True; -1 where there is none."""
+    m = mask.shape[1]
+    return np.where(mask.any(axis=1), m - 1 - mask[:, ::-1].argmax(axis=1), -1)
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
+class Basis:
+    """What the verdict needs of the data alone, whatever the rate: worked out once for any number of runs."""
+
+    opt: Optimum
+    curv: Curvature
+    names: tuple[str, ...]
+    lam: np.ndarray  # eigenvalues, ascending
+    vecs: np.ndarray  # unit eigenvectors as columns, largest component positive
+    ref: np.ndarray  # the optimum, or where it is not unique, the least-squares solution of smallest norm
+    tol: np.ndarray  # per parameter, CONVERGED_TOL·(1 + |ref|)
+    active: np.ndarray  # the directions the loss depends on
+    proj: np.ndarray  # projection onto them: the error that counts (across the line of optima where not unique)
+
+
+def basis(s, opt: Optimum | None = None, curv: Curvature | None = None) -> Basis:
+    """The verdict's frame of reference for the data, start and lesson of settings `s` (its lr plays no part)."""
+    opt = opt or optimum(s.x, s.y, s.has_bias)
+    curv = curv or curvature(s.x, s.has_bias)
+    names = tuple(s.params)
+    lam = np.array(curv.eigenvalues, dtype=np.float64)
+    vecs = np.array(curv.eigenvectors, dtype=np.float64).T
+    ref_d = _reference_point(s, opt)
+    ref = np.array([ref_d[p] for p in names])
+    lam_max = float(lam[-1])
+    active = lam > lam_max * 1e-12 if lam_max > 0 else np.zeros(len(lam), dtype=bool)
+    return Basis(opt, curv, names, lam, vecs, ref, CONVERGED_TOL * (1 + np.abs(ref)), active,
+                 vecs[:, active] @ vecs[:, active].T)
+
+
+def _theory(lr: np.ndarray, lam_max: float) -> np.ndarray:
+    """Per rate, what it implies in exact arithmetic: converging, on the edge, diverging, or flat."""
     if lam_max <= 0:
-        return "flat"
+        return np.full(len(lr), "flat", dtype=object)
     d = lr * lam_max - 2
-    return "on the edge" if abs(d) <= EDGE_TOL else "diverging" if d > 0 else "converging"
+    return np.where(np.abs(d) <= EDGE_TOL, "on the edge", np.where(d > 0, "diverging", "converging")).astype(object)
 
 
-def _epochs_to_tolerance(c: np.ndarray, f: np.ndarray, V: np.ndarray, tol: np.ndarray) -> int | None:
-    """Steps until every parameter is, and stays, within tolerance in exact arithmetic; None if never."""
-    weight = np.abs(V * c[None, :])  # |v_ip·c_i|: parameter p's share of direction i's error
+def _epochs_to_tolerance(c: np.ndarray, f: np.ndarray, V: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """Per run, steps until every parameter is, and stays, within tolerance in exact arithmetic; -1 if never.
 
-    def bound_ok(k: int) -> bool:  # an upper bound on |error_p| after k steps, decreasing in k
-        return bool(np.all(weight @ (np.abs(f) ** k) <= tol))
+    c, f: (K, D) the error along each direction now and its factor per step; V: (P, D) the directions.
+    """
+    k_runs = len(c)
+    weight = np.abs(V[None, :, :] * c[:, None, :])  # |v_ip·c_i|: parameter p's share of direction i's error
+    af = np.abs(f)
 
-    if np.any((np.abs(f) >= 1) & (np.abs(c) > 0)):
-        return None
-    hi = 1
-    while not bound_ok(hi):
-        hi *= 2
-        if hi > 2**62:
-            return None
-    lo = 0 if bound_ok(0) else hi // 2
-    while lo < hi:  # the first k where the bound holds
-        mid = (lo + hi) // 2
-        if bound_ok(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    if hi > 200_000:
-        return hi  # the bound is tight to a step or two at this length; exact steps would cost too much
-    k = np.arange(hi + 1)
-    err = (f[None, :] ** k[:, None] * c[None, :]) @ V.T  # exact error after k steps, per parameter
-    outside = np.nonzero(~np.all(np.abs(err) <= tol[None, :], axis=1))[0]
-    return int(outside[-1]) + 1 if len(outside) else 0
+    def bound_ok(rows: np.ndarray, k: np.ndarray) -> np.ndarray:  # an upper bound on |error_p|, decreasing in k
+        with np.errstate(over="ignore", invalid="ignore"):
+            power = af[rows] ** k[:, None].astype(np.float64)  # (R, D)
+            bound = weight[rows, :, 0] * power[:, None, 0]
+            for i in range(1, af.shape[1]):
+                bound = bound + weight[rows, :, i] * power[:, None, i]
+        return np.all(bound <= tol, axis=1)
+
+    out = np.full(k_runs, -1, dtype=np.int64)
+    live = ~np.any((af >= 1) & (np.abs(c) > 0), axis=1)
+    hi = np.ones(k_runs, dtype=np.int64)
+    while True:
+        rows = np.nonzero(live)[0]
+        grow = rows[~bound_ok(rows, hi[rows])]
+        if not len(grow):
+            break
+        live[grow[hi[grow] >= 2**62]] = False  # doubling again passes 2**62: never, in any length that matters
+        grow = grow[live[grow]]
+        hi[grow] *= 2
+    rows = np.nonzero(live)[0]
+    lo = np.where(bound_ok(rows, np.zeros(len(rows), dtype=np.int64)), 0, hi[rows] // 2)
+    top = hi[rows]
+    while np.any(lo < top):  # the first k where the bound holds
+        mid = (lo + top) // 2
+        ok = bound_ok(rows, mid)
+        moving = lo < top
+        top = np.where(moving & ok, mid, top)
+        lo = np.where(moving & ~ok, mid + 1, lo)
+    hi[rows] = top
+    out[rows] = top  # past 200,000 steps the bound is tight to a step or two; exact steps would cost too much
+    # Below that, the exact error after k steps, per parameter: the step after the last k outside, scanning
+    # down from the bound's k (every k above it is inside).
+    todo = rows[top <= 200_000]
+    start = hi.copy()
+    width = 256
+    while len(todo):
+        ks = start[todo, None] - np.arange(width)[None, :]  # (R, width), descending
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            steps = f[todo, None, :] ** ks[:, :, None].astype(np.float64) * c[todo, None, :]
+            outside = ~np.all(np.abs(_times(steps, V.T)) <= tol, axis=2) & (ks >= 0)
+        found = outside.any(axis=1)
+        out[todo[found]] = ks[found, outside[found].argmax(axis=1)] + 1
+        done = found | (ks[:, -1] <= 0)
+        out[todo[done & ~found]] = 0
+        start[todo] -= width
+        todo = todo[~done]
+        width = min(width * 2, max(256, (1 << 20) // max(len(todo), 1)))  # at most about a million steps at once
+    return out
 
 
-def _stall_forecast(lr: float, H: np.ndarray, ref: np.ndarray, vecs: np.ndarray, lam: np.ndarray,
-                    tol: np.ndarray) -> float:
-    """How far outside the tolerance float32 is expected to get stuck: the ratio error/tolerance (< 1: inside).
+def _stall_forecast(lr: np.ndarray, b: Basis) -> np.ndarray:
+    """Per rate, how far outside the tolerance float32 is expected to stall: error/tolerance (< 1: inside).
 
     Approaching along the slowest direction, parameter p freezes once η·|∂L/∂p| is below half the float32
     gap at p; the first to freeze holds the others at their best values given it. A rough figure: the
     verdict only acts on it when it is far from 1.
     """
-    slow = int(np.argmin(np.where(lam > 0, lam, np.inf)))
-    v, lam_s = vecs[:, slow], lam[slow]
+    H, ref, tol, lam = np.array(b.curv.hessian), b.ref, b.tol, b.lam
     half = np.array([_gap32(r) / 2 for r in ref])
-    with np.errstate(divide="ignore"):
-        c_freeze = half / (lr * lam_s * np.abs(v))  # |error along the slow direction| where p freezes
-    p = int(np.argmax(c_freeze))
     if len(ref) == 1:
-        return float(half[0] / (lr * H[0, 0]) / tol[0])
-    q = 1 - p
+        return half[0] / (lr * H[0, 0]) / tol[0]
     det = float(np.linalg.det(H))
     if det <= 0:
-        return 0.0
-    e = np.zeros(2)
-    e[p] = half[p] / (lr * det / H[q, q])  # p's error where even p's Schur-complement gradient rounds away
-    e[q] = -H[p, q] / H[q, q] * e[p]  # the other parameter at its best value given p
-    return float(np.max(np.abs(e) / tol))
+        return np.zeros(len(lr))
+    slow = int(np.argmin(np.where(lam > 0, lam, np.inf)))
+    v, lam_s = b.vecs[:, slow], lam[slow]
+    with np.errstate(divide="ignore"):
+        c_freeze = half[None, :] / (lr[:, None] * lam_s * np.abs(v)[None, :])  # |error along it| where p freezes
+    p = np.argmax(c_freeze, axis=1)
+    q = 1 - p
+    e_p = half[p] / (lr * det / H[q, q])  # p's error where even p's Schur-complement gradient rounds away
+    e_q = -H[p, q] / H[q, q] * e_p  # the other parameter at its best value given p
+    return np.maximum(np.abs(e_p) / tol[p], np.abs(e_q) / tol[q])
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
+class Readings:
+    """What K runs on the same data did, as numbers, one row per run: everything the verdict decides by.
+
+    `read` computes it for K runs at once; `verdict` reads one run (K = 1) and puts its row into words.
+    """
+
+    basis: Basis
+    lr: np.ndarray  # (K,)
+    theta: np.ndarray  # (K, epochs + 1, P): the parameters from the start, after each epoch
+    err: np.ndarray  # (K, epochs + 1, P): their error that counts (projected)
+    finite: np.ndarray  # (K,) epochs before the first inf or nan
+    theory: np.ndarray  # (K,) converging, on the edge, diverging, flat
+    kind: np.ndarray  # (K,) one of KINDS
+    epoch: np.ndarray  # (K,) the epoch that decided it, 0 where no single epoch decides it
+    more: np.ndarray  # (K,) converging: about how many more epochs to the tolerance; -1 where unknown
+    forecast: np.ndarray  # (K,) converging: float32's expected stall, error/tolerance (0 where not unique)
+    factor: np.ndarray  # (K, D) 1 − ηλ per eigen-direction
+    start: np.ndarray  # (K, D) the error along each direction before the first update
+    end: np.ndarray  # (K, D) ... after the last finite epoch
+    flips: np.ndarray  # (K, D) sign changes above float32 noise
+    steps: np.ndarray  # (K, D) steps above float32 noise
+
+    def stall_first(self, i: int) -> bool:
+        """Converging, but float32 is expected to stall before the tolerance."""
+        return bool(self.forecast[i] > 1.5)
+
+    def more_epochs(self, i: int) -> int | None:
+        return int(self.more[i]) if self.more[i] >= 0 else None
+
+    def decided(self, i: int) -> int | None:
+        return int(self.epoch[i]) if self.epoch[i] > 0 else None
+
+    def headline(self, i: int) -> str:
+        """Run i's banner text: its kind and the number that goes with it."""
+        kind, epoch, more = self.kind[i], self.decided(i), self.more_epochs(i)
+        if kind == "converging":
+            if self.stall_first(i):
+                return "Converging, but float32 will stall first"
+            return "Converging" if more is None else f"Converging: about {more:,} more epoch{'' if more == 1 else 's'}"
+        if kind == "on the edge":
+            return "On the edge: the error keeps its size"
+        if epoch is None or (kind == "stalled" and self.theory[i] == "flat"):  # flat: no epoch decides it
+            return kind.capitalize()
+        return {"converged": "Converged at epoch {}", "stalled": "Stalled at epoch {}",
+                "diverging": "Diverging from epoch {}", "overflowed": "Overflowed at epoch {}"}[kind].format(
+            epoch_text(epoch))
+
+    def directions(self, i: int) -> tuple[Direction, ...]:
+        """Run i's eigen-directions, ascending eigenvalue."""
+        b = self.basis
+        return tuple(Direction(b.names, float(b.lam[j]), tuple(b.vecs[:, j].tolist()), float(self.factor[i, j]),
+                               float(self.start[i, j]), float(self.end[i, j]), int(self.flips[i, j]),
+                               int(self.steps[i, j])) for j in range(len(b.lam)))
+
+
+def read(b: Basis, lr, theta: np.ndarray, loss: np.ndarray, final_loss, finite) -> Readings:
+    """The verdict's numbers for K runs on the data of `b`, at once.
+
+    lr (K,); theta (K, epochs + 1, P): the start, then the parameters after each epoch; loss (K, epochs):
+    each epoch's loss; final_loss (K,): the loss at the final parameters; finite (K,): finite_rows.
+    """
+    lr = np.asarray(lr, dtype=np.float64)
+    final_loss = np.asarray(final_loss, dtype=np.float64)
+    finite = np.asarray(finite, dtype=np.int64)
+    k_runs, n = len(lr), theta.shape[1] - 1
+    rows = np.arange(k_runs)
+    theory = _theory(lr, float(b.lam[-1]))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowed run's rows past its finite epochs
+        d = theta - b.ref
+        err = _times(d, b.proj)  # error per parameter, k = 0..n (across the line of optima where not unique)
+        comps = _times(d, b.vecs)  # error along each eigen-direction
+        noise = 16 * EPS32 * (1 + np.abs(theta).max(axis=2))
+        a = np.abs(comps)
+        big = (a[:, :-1] > noise[:, :-1, None]) & (a[:, 1:] > noise[:, 1:, None])
+        big &= (np.arange(1, n + 1)[None, :] <= finite[:, None])[:, :, None]  # both ends finite
+        flips = np.sum(big & (comps[:, :-1] * comps[:, 1:] < 0), axis=1)
+        within = np.all(np.abs(err) <= b.tol, axis=2)  # k = 0..n
+        # Diverging: the loss (and the final loss after it) grows at every epoch from `grows` on.
+        losses = np.concatenate([loss, final_loss[:, None]], axis=1)
+        grows = _last(~(losses[:, :-1] < losses[:, 1:])) + 1
+    # A float32 fixed point or short cycle (period ≤ 4) at the end: the first epoch of it, or 0.
+    stall = np.zeros(k_runs, dtype=np.int64)
+    for q in range(1, 5):
+        if n < q:
+            continue
+        same = np.all(theta[:, q:] == theta[:, :-q], axis=2)  # index j − q: state j repeats state j − q
+        k = _last(~same) + 1 + q
+        first = k if q == 1 else np.maximum(k - q, 1)  # the first epoch that changed nothing, or that repeats
+        stall = np.where((stall == 0) & same[:, -1], first, stall)
+
+    overflowed = (finite < n) | ~np.isfinite(final_loss)
+    converged = ~overflowed & within[:, -1]
+    theory_says = [theory == t for t in ("flat", "on the edge", "diverging")]
+    stalled = (stall > 0) & ~theory_says[2]
+    cases = [overflowed, converged, theory_says[0], theory_says[1], stalled, theory_says[2]]
+    kind = np.select(cases, ["overflowed", "converged", "stalled", "on the edge", "stalled", "diverging"],
+                     "converging").astype(object)
+    epoch = np.select(cases, [np.where(finite < n, finite + 1, n), _last(~within[:, 1:]) + 2, 1, 0, stall,
+                              np.where(n - grows >= 2, grows + 1, 0)], 0)
+
+    factor = 1 - lr[:, None] * b.lam[None, :]
+    end = comps[rows, finite]
+    more = np.full(k_runs, -1, dtype=np.int64)
+    forecast = np.zeros(k_runs)
+    going = np.nonzero(kind == "converging")[0]
+    if len(going) and b.opt.params is not None:
+        forecast[going] = _stall_forecast(lr[going], b)
+    going = going[~(forecast[going] > 1.5)]
+    if len(going):
+        act = b.active
+        more[going] = _epochs_to_tolerance(end[going][:, act], factor[going][:, act], b.vecs[:, act], b.tol)
+    return Readings(b, lr, theta, err, finite, theory, kind, epoch, more, forecast, factor, comps[:, 0], end,
+                    flips, big.sum(axis=1))
+
+
+def _one(run: Run) -> tuple:
+    """read()'s arrays for one run (K = 1), from its history."""
+    h = run.history
+    cols = list(h.columns)
+    values = h.to_numpy(dtype=np.float64)
+    names = tuple(run.params)
+    theta = np.vstack([[run.initial[p] for p in names], values[:, [cols.index(p) for p in names]]])
+    return ([run.settings.lr], theta[None], values[None, :, cols.index("loss")], [run.final_loss],
+            finite_rows(values[None, :, 1:]))
 
 
 def verdict(run: Run, opt: Optimum | None = None, curv: Curvature | None = None) -> Verdict:
     """Converged, converging, on the edge, diverging, stalled or overflowed: the theory and the float32 run."""
-    s = run.settings
-    opt = opt or optimum(s.x, s.y, s.has_bias)
-    curv = curv or curvature(s.x, s.has_bias)
-    names = tuple(run.params)
-    h = run.history
-    n = len(h)
-    lam = np.array(curv.eigenvalues, dtype=np.float64)
-    vecs = np.array(curv.eigenvectors, dtype=np.float64).T  # columns are eigenvectors
-    lam_max = float(lam[-1])
-    theory = _theory(s.lr, lam_max)
-    ref_d = _reference_point(s, opt)
-    ref = np.array([ref_d[p] for p in names])
-    tol = np.array([CONVERGED_TOL * (1 + abs(v)) for v in ref])
-    tol_d = dict(zip(names, tol.tolist(), strict=True))
-    active = lam > lam_max * 1e-12 if lam_max > 0 else np.zeros(len(lam), dtype=bool)
-    P = vecs[:, active] @ vecs[:, active].T  # projection onto the directions the loss depends on
+    b = basis(run.settings, opt, curv)
+    return words(run, read(b, *_one(run)), 0)
 
-    ok = finite_epochs(run)
-    theta = np.vstack([[run.initial[p] for p in names], h[list(names)].to_numpy(dtype=np.float64)[:ok]])
-    err = (theta - ref) @ P  # error per parameter, k = 0..ok (across the line of optima where not unique)
-    comps = (theta - ref) @ vecs  # error along each eigen-direction
-    noise = 16 * EPS32 * (1 + np.abs(theta).max(axis=1))
-    dirs = []
-    for i in range(len(lam)):
-        c = comps[:, i]
-        big = (np.abs(c[:-1]) > noise[:-1]) & (np.abs(c[1:]) > noise[1:])
-        flips = int(np.sum(big & (c[:-1] * c[1:] < 0)))
-        dirs.append(Direction(names, float(lam[i]), tuple(vecs[:, i].tolist()), float(1 - s.lr * lam[i]),
-                              float(c[0]), float(c[-1]), flips, int(big.sum())))
-    dirs_t = tuple(dirs)
-    common = {"theory": theory, "tolerance": tol_d, "directions": dirs_t}
-    physics = _physics(s.lr, curv, dirs_t, active)
 
-    # Overflow: the first epoch whose row holds inf or nan, and what it was.
-    if ok < n or not math.isfinite(run.final_loss):
-        return _overflowed(run, ok, curv, theory, physics, common)
+def words(run: Run, r: Readings, i: int) -> Verdict:
+    """Row i of `r`, which is `run`, as a Verdict: its kind and numbers, and the why in sentences."""
+    s, b = run.settings, r.basis
+    opt, curv = b.opt, b.curv
+    theory, kind, epoch = r.theory[i], r.kind[i], r.decided(i)
+    tol_d = dict(zip(b.names, b.tol.tolist(), strict=True))
+    dirs_t = r.directions(i)
+    common = {"theory": theory, "tolerance": tol_d, "directions": dirs_t, "headline": r.headline(i)}
+    physics = _physics(s.lr, curv, dirs_t, b.active)
+    rate = _rate_text(s.lr, curv)
 
-    within = np.all(np.abs(err) <= tol, axis=1)  # k = 0..n
-    d_end = distance(run.params, opt) if opt.params is not None else None
-    if within[-1]:
-        outside = np.nonzero(~within[1:])[0]
-        at = int(outside[-1]) + 2 if len(outside) else 1
-        text = (f"From epoch {epoch_text(at)} on, every parameter is within the tolerance "
+    if kind == "overflowed":
+        return _overflowed(run, int(r.finite[i]), epoch, rate, theory, physics, common)
+    if kind == "converged":
+        text = (f"From epoch {epoch_text(epoch)} on, every parameter is within the tolerance "
                 f"({TOLERANCE_TEXT}: {_tol_list(tol_d)}) of the closed-form optimum"
                 + ("." if opt.params is not None else " line: every point on it fits equally well.")
                 + f" {physics}")
@@ -363,22 +548,17 @@ def verdict(run: Run, opt: Optimum | None = None, curv: Curvature | None = None)
             steep = dirs_t[-1]
             text += (f" The rate is above 2/λmax, so an error along the steep direction would grow; it is "
                      f"{number(abs(steep.end), 2)} here, below the tolerance, and has not grown past it yet.")
-        return Verdict("converged", at, text.strip(), f"Converged at epoch {epoch_text(at)}", **common)
-
-    if theory == "flat":  # nothing can move, yet not within tolerance: impossible; keep the run's own word
-        return Verdict("stalled", 1, f"The loss does not depend on the parameters here. {opt.note}".strip(),
-                       "Stalled", **common)
-
-    rate = _rate_text(s.lr, curv)
-    if theory == "on the edge":
+        return Verdict("converged", epoch, text.strip(), **common)
+    if kind == "stalled" and theory == "flat":  # nothing can move, yet not within tolerance: keep the run's own word
+        return Verdict("stalled", epoch, f"The loss does not depend on the parameters here. {opt.note}".strip(),
+                       **common)
+    if kind == "on the edge":
         return _on_edge(run, dirs_t, rate, physics, common)
-
-    stall = _stall_epoch(theta)
-    if stall is not None and theory != "diverging":
-        return _stalled(run, theta, stall, err, tol, d_end, physics, opt, common)
-
-    if theory == "diverging":
-        return _diverging(run, dirs_t, rate, physics, common)
+    err = r.err[i]
+    if kind == "stalled":
+        return _stalled(run, r.theta[i], epoch, err, b.tol, physics, common)
+    if kind == "diverging":
+        return _diverging(run, dirs_t, epoch, rate, physics, common)
 
     # Converging in theory: say how, and how long it still needs (if float32 will get there).
     parts = []
@@ -397,26 +577,19 @@ def verdict(run: Run, opt: Optimum | None = None, curv: Curvature | None = None)
     if d_now > d_start * (1 + 1e-6):
         parts.append("Float32 disagrees with the theory here: the error grew over the run although every factor "
                      "is smaller than 1 in size; float32 rounding in the gradient is larger than the steps.")
-    c_end = np.array([d.end for d in dirs_t])[active]
-    f_act = np.array([d.factor for d in dirs_t])[active]
-    more = _epochs_to_tolerance(c_end, f_act, vecs[:, active], tol)
-    forecast = _stall_forecast(s.lr, np.array(curv.hessian), ref, vecs, lam, tol) if opt.params is not None else 0
-    headline = "Converging"
-    if forecast > 1.5:
-        more = None
+    more, n = r.more_epochs(i), len(run.history)
+    if r.stall_first(i):
         parts.append("Float32 will most likely stall before the tolerance is reached: near the optimum the "
                      "slow direction's updates η·∂L/∂p become smaller than half the gap between neighbouring "
                      "float32 numbers, and adding them rounds back to the same value. More epochs will not "
                      "get it there; a larger rate (below 2/λmax) makes those updates larger.")
-        headline = "Converging, but float32 will stall first"
     elif more is not None:
         caveat = ("; float32 may stall a little short of it, as its resolution near the optimum is close to "
-                  "the tolerance" if forecast > 0.67 else "")
+                  "the tolerance" if r.forecast[i] > 0.67 else "")
         parts.append(f"With the same tolerance ({TOLERANCE_TEXT}), about {more:,} more "
                      f"{'epoch is' if more == 1 else 'epochs are'} needed, "
                      f"converging at about epoch {epoch_text(n + more)}{caveat}.")
-        headline = f"Converging: about {more:,} more epoch{'' if more == 1 else 's'}"
-    return Verdict("converging", None, " ".join(parts), headline, more_epochs=more, **common)
+    return Verdict("converging", None, " ".join(parts), more_epochs=more, **common)
 
 
 def _tol_list(tol: dict[str, float]) -> str:
@@ -468,48 +641,27 @@ def _on_edge(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
             f"flips the error along the steep direction ({steep.moves}) to the other side of the optimum at the "
             f"same size. In exact arithmetic it neither shrinks nor grows; in this run it measured "
             f"{number(abs(steep.start), 4)} at the start and {number(abs(steep.end), 4)} at the end.{alt} {physics}")
-    return Verdict("on the edge", None, text, "On the edge: the error keeps its size", **common)
+    return Verdict("on the edge", None, text, **common)
 
 
-def _diverging(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
+def _diverging(run: Run, dirs, epoch: int | None, rate: str, physics: str, common: dict) -> Verdict:
     steep = dirs[-1]
-    loss = [*run.history["loss"].tolist(), run.final_loss]
-    start = len(loss) - 1
-    while start > 0 and loss[start - 1] < loss[start]:
-        start -= 1
-    epoch = start + 1 if start < len(loss) - 1 else None
     grew = abs(steep.end) > abs(steep.start)
     text = (f"{rate}, so 1 − ηλmax = {factor_text(steep.factor)}: each step flips the error along the steep "
             f"direction ({steep.moves}) and multiplies its size by {factor_text(abs(steep.factor))}. "
             f"Along it the error went from {number(abs(steep.start), 4)} to {number(abs(steep.end), 4)} "
             f"in {len(run.history):,} epochs.")
-    if epoch is not None and len(loss) - 1 - start >= 2:
+    if epoch is not None:
         text += f" The loss grows at every epoch from epoch {epoch_text(epoch)} on."
-    else:
-        epoch = None
     if not grew:
         text += (" Float32 has not shown the growth yet: it is smaller than the rounding of these epochs, but "
                  "in exact arithmetic it compounds every step.")
     else:
         text += " Left to run, it grows until float32 overflows."
-    return Verdict("diverging", epoch, f"{text} {physics}",
-                   f"Diverging from epoch {epoch_text(epoch)}" if epoch else "Diverging", **common)
+    return Verdict("diverging", epoch, f"{text} {physics}", **common)
 
 
-def _stall_epoch(theta: np.ndarray) -> int | None:
-    """The first epoch of the run's final float32 fixed point or short cycle (period ≤ 4), or None."""
-    m = len(theta) - 1
-    for q in range(1, 5):
-        if m < q or not np.array_equal(theta[m], theta[m - q]):
-            continue
-        k = m
-        while k - q - 1 >= 0 and np.array_equal(theta[k - 1], theta[k - 1 - q]):
-            k -= 1
-        return max(k - q, 1) if q > 1 else k  # the first state that repeats, or the first epoch that changed nothing
-    return None
-
-
-def _stalled(run: Run, theta, stall: int, err, tol, d_end, physics: str, opt: Optimum, common) -> Verdict:
+def _stalled(run: Run, theta, stall: int, err, tol, physics: str, common) -> Verdict:
     s = run.settings
     h = run.history
     names = tuple(run.params)
@@ -534,17 +686,15 @@ def _stalled(run: Run, theta, stall: int, err, tol, d_end, physics: str, opt: Op
            for i, p in enumerate(names) if abs(err[-1, i]) > tol[i]]
     text = (f"{what} The run stopped outside the tolerance ({'; '.join(off)}), and more epochs cannot help. "
             f"In exact arithmetic it would keep converging. {physics}")
-    return Verdict("stalled", stall, text, f"Stalled at epoch {epoch_text(stall)}", **common)
+    return Verdict("stalled", stall, text, **common)
 
 
-def _overflowed(run: Run, ok: int, curv: Curvature, theory: str, physics: str, common: dict) -> Verdict:
-    s = run.settings
+def _overflowed(run: Run, ok: int, epoch: int, rate: str, theory: str, physics: str, common: dict) -> Verdict:
     h = run.history
     n = len(h)
     names = tuple(run.params)
     if ok < n:
         row = h.iloc[ok]
-        epoch = ok + 1
         bad = tuple(c for c in h.columns if c not in ("epoch",) and not c.endswith("_before")
                     and not math.isfinite(float(row[c])))
         first = ", ".join(f"{'the loss' if c == 'loss' else c} is {float(row[c])}" for c in bad)
@@ -562,15 +712,13 @@ def _overflowed(run: Run, ok: int, curv: Curvature, theory: str, physics: str, c
         text += (f" The first {ok:,} epochs are finite; the loss chart and the landscape stop there, and the fit "
                  "shows the last line whose parameters are finite.")
     else:
-        epoch, bad = n, ("final loss",)
+        bad = ("final loss",)
         text = (f"The loss at the final parameters overflowed float32 (it is {run.final_loss}); all {n:,} epochs "
                 "of the history are finite.")
-    rate = _rate_text(s.lr, curv)
     if theory == "diverging":
         text += (f" {rate}: the error along the steep direction grows by "
                  f"{factor_text(abs(common['directions'][-1].factor))} per step until float32 cannot hold it.")
     else:
         text += (f" {rate}, so in exact arithmetic the run would not diverge; the overflow comes from the size "
                  "of the numbers themselves, beyond float32's 3.4e38.")
-    return Verdict("overflowed", epoch, f"{text} {physics}", f"Overflowed at epoch {epoch_text(epoch)}",
-                   overflow=bad, **common)
+    return Verdict("overflowed", epoch, f"{text} {physics}", overflow=bad, **common)

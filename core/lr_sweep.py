@@ -8,8 +8,10 @@ read from the lesson's spec (never from its number):
   `p.add_(grad, alpha=-lr)`, one rounding of p − lr·grad (a fused multiply-add on this CPU);
   without one it is the hand-written `w -= lr * w.grad`, which rounds lr·grad to float32 first.
 The start is the lesson's own: one epoch of its program gives the parameters it starts from.
-Each row becomes a `core.lessons.Run` with the same history columns as the Tape's, so the verdict
-is the real `core.analysis.verdict`, never a copy of it.
+The verdict on each row is core.analysis's own: `analysis.read` takes the K histories as arrays and
+decides every row at once, and `analysis.verdict` is that same reading for one run (K = 1), put into
+words. `runs` turns the rows into `core.lessons.Run`s with the Tape's history columns (for tests and
+for a row's full verdict); the table needs no Run and no DataFrame per rate.
 """
 
 from __future__ import annotations
@@ -75,10 +77,13 @@ def _in_order(products: torch.Tensor) -> torch.Tensor:
     n = products.shape[1]
     if n > SEQUENTIAL_UP_TO:
         return products.sum(dim=1, keepdim=True)
-    acc = products[:, 0:1].clone()
-    for i in range(1, n):
-        acc += products[:, i:i + 1]
-    return acc
+    if n == 1:
+        return products
+    cols = products.unbind(1)  # one call for the N column views (slicing each costs a call per epoch)
+    acc = cols[0] + cols[1]
+    for col in cols[2:]:
+        acc += col
+    return acc[:, None]
 
 
 def _summed(products: torch.Tensor) -> torch.Tensor:
@@ -137,7 +142,7 @@ def batched(s: Settings, lrs: Sequence[float]) -> dict[str, np.ndarray]:
             if fused:
                 # optimizer.step(): p.add_(grad, alpha=-lr), one rounding of p - lr*grad. In float64 the
                 # product of two float32 numbers is exact, so only the sum is rounded (then to float32).
-                p[name] = (p[name].double() + minus_lr * grad.double()).to(f32)
+                p[name] = torch.addcmul(p[name].double(), minus_lr, grad.double()).to(f32)
             else:
                 p[name] = p[name] - lr32 * grad  # w -= learning_rate * w.grad: lr*grad rounded first
             history[name].append(p[name])
@@ -171,15 +176,41 @@ def runs(s: Settings, lrs: Sequence[float]) -> list[Run]:
     return out
 
 
+READ_AT_ONCE = 250_000  # rates × epochs whose verdicts are read in one go: bounds the memory of long sweeps
+
+
+def read(s: Settings, rates: list[float], out: dict[str, np.ndarray], rows: slice,
+              b: analysis.Basis) -> analysis.Readings:
+    """analysis.read for the runs `rows` of a batched sweep, straight from its arrays (no Run, no DataFrame)."""
+    names = lesson(s.lesson).params
+    k = len(rates[rows])
+    theta = np.empty((k, int(s.epochs) + 1, len(names)))
+    for j, name in enumerate(names):
+        theta[:, 0, j] = out["initial"][name]
+        theta[:, 1:, j] = out[name][:, rows].T
+    # The Run's history columns but the epoch: finite_epochs reads the same (a _before column repeats its parameter)
+    columns = np.stack([out[key][:, rows] for key in ("loss", *(f"{kind}{name}" for name in names
+                                                                  for kind in ("", "grad_")))], axis=2)
+    return analysis.read(b, rates[rows], theta, out["loss"][:, rows].T.astype(np.float64), out["final_loss"][rows],
+                         analysis.finite_rows(columns.swapaxes(0, 1)))
+
+
 def table(s: Settings, lrs: Sequence[float]) -> pd.DataFrame:
-    """One row per rate, in the order given: lr, final_loss, the final parameters, verdict, epochs_to_converge."""
+    """One row per rate, in the order given: lr, final_loss, the final parameters, verdict, epochs_to_converge.
+
+    The verdict is core.analysis's own (`read`, which `verdict` calls for one run), for all K runs at once.
+    """
     les = lesson(s.lesson)
-    opt = analysis.optimum(s.x, s.y, les.has_bias)
-    curv = analysis.curvature(s.x, les.has_bias)
-    rows = []
-    for run in runs(s, lrs):
-        v = analysis.verdict(run, opt, curv)
-        row = {"lr": run.settings.lr, "final_loss": run.final_loss, **run.params, "verdict": v.kind,
-               "epochs_to_converge": float(v.epoch) if v.kind == "converged" and v.epoch is not None else math.nan}
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["lr", "final_loss", *les.params, "verdict", "epochs_to_converge"])
+    rates = check_rates(lrs)
+    out = batched(s, rates)
+    b = analysis.basis(s)
+    kind, epoch = [], []
+    step = max(1, READ_AT_ONCE // (int(s.epochs) + 1))
+    for lo in range(0, len(rates), step):
+        r = read(s, rates, out, slice(lo, lo + step), b)
+        kind.append(r.kind)
+        epoch.append(np.where(r.kind == "converged", r.epoch, np.nan))
+    columns = {"lr": rates, "final_loss": out["final_loss"],
+               **{name: out[name][-1].astype(np.float64) for name in les.params},
+               "verdict": np.concatenate(kind), "epochs_to_converge": np.concatenate(epoch).astype(np.float64)}
+    return pd.DataFrame(columns)

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import core
-from core import analysis
+from core import analysis, lr_sweep
 from core.catalog import lesson
-from core.lr_sweep import SweepError, check_rates, log_rates, runs
+from core.lr_sweep import SweepError, batched, check_rates, log_rates, read, runs
+from core.settings import MAX_LR
 
 LESSONS = (1, 2, 3, 4)
 
@@ -84,3 +85,52 @@ def test_bad_ranges_are_refused(lo, hi, k):
 def test_log_rates_span_the_range():
     r = log_rates(0.001, 0.1, 3)
     assert r[0] == 0.001 and r[-1] == pytest.approx(0.1) and r[1] == pytest.approx(0.01)
+
+
+# ---------------------------------------------------------------- the batched verdict is the verdict
+
+
+def edge_rates(s) -> list[float]:
+    """Rates at every edge of the verdict: 2/λmax and 1/λmax exactly and a step either side (in float64
+    and in float32), the fastest rate, stalling tiny rates, overflowing ones, and the lab's maximum."""
+    curv = analysis.curvature(s.x, s.has_bias)
+    out = [1e-9, 1e-7, 1e-5, 1e-3, 0.01, MAX_LR]
+    for e in (curv.lr_critical, curv.lr_overshoot, curv.lr_fastest):
+        if math.isfinite(e):
+            e32 = np.float32(e)
+            out += [e, float(np.nextafter(e, 0)), float(np.nextafter(e, 1)),
+                    float(np.nextafter(e32, np.float32(0))), float(np.nextafter(e32, np.float32(1)))]
+    if math.isfinite(curv.lr_critical):
+        out += [curv.lr_critical * f for f in (0.3, 0.9, 0.99, 1.01, 1.1, 1.5, 3.0)]
+    return [r for r in out if 0 < r <= MAX_LR]
+
+
+SAME_X = {"x": (2.0, 2.0, 2.0, 2.0), "y": (1.0, 2.0, 4.0, 3.0)}  # with a bias: a whole line of optima
+STALL = {"x": (0.1, 0.2, 0.3, 0.4, 0.6, 0.8), "y": (2.0, 4.0, 6.0, 8.0, 11.0, 16.0), "init_w": 19.4, "init_b": 0.07}
+CASES = [pytest.param(n, {}, 100, id=f"lesson{n}") for n in LESSONS] + [
+    pytest.param(n, SAME_X, 60, id=f"lesson{n}-same-x") for n in LESSONS] + [
+    pytest.param(1, {}, 3000, id="lesson1-long"),
+    pytest.param(3, {}, 5000, id="lesson3-long"),
+    pytest.param(4, STALL, 2500, id="lesson4-float32-stall"),
+]
+
+
+@pytest.mark.parametrize(("n", "data", "epochs"), CASES)
+def test_batched_verdicts_are_each_runs_own_verdict(n, data, epochs, monkeypatch):
+    """Every row of the sweep's verdicts, read for K runs at once, is analysis.verdict of that run alone:
+    the kind, the epoch that decided it, the estimate of more epochs, and the headline that quotes them."""
+    s = lesson(n).defaults().replace(epochs=epochs, **data)
+    lrs = edge_rates(s)
+    out = batched(s, lrs)
+    r = read(s, lrs, out, slice(None), analysis.basis(s))
+    monkeypatch.setattr(lr_sweep, "READ_AT_ONCE", 3 * (epochs + 1))  # the table reads 3 runs at a time
+    t = lr_sweep.table(s, lrs)
+    seen = set()
+    for i, run in enumerate(runs(s, lrs)):
+        v = analysis.verdict(run)
+        seen.add(v.kind)
+        got = (r.kind[i], r.decided(i), r.more_epochs(i), r.headline(i))
+        assert got == (v.kind, v.epoch, v.more_epochs, v.headline), f"lr {lrs[i]!r}"
+        assert t["verdict"].iat[i] == v.kind
+        np.testing.assert_equal(t["epochs_to_converge"].iat[i], v.epoch if v.kind == "converged" else math.nan)
+    assert len(seen) >= 2, seen
