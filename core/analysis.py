@@ -471,22 +471,28 @@ def _on_edge(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
     return Verdict("on the edge", None, text, "On the edge: the error keeps its size", **common)
 
 
-def _diverging(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
-    steep = dirs[-1]
-    loss = [*run.history["loss"].tolist(), run.final_loss]
+def growth_start(loss: Sequence[float]) -> int | None:
+    """The epoch from which the loss grows at every epoch to the end, if it grows for at least two.
+
+    `loss[k]` is the loss at the parameters after k epochs (k = 0 is the start), so the answer is the
+    first epoch whose update raised the loss, counted as the log counts epochs (from 1).
+    """
     start = len(loss) - 1
     while start > 0 and loss[start - 1] < loss[start]:
         start -= 1
-    epoch = start + 1 if start < len(loss) - 1 else None
+    return start + 1 if len(loss) - 1 - start >= 2 else None
+
+
+def _diverging(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
+    steep = dirs[-1]
+    epoch = growth_start([*run.history["loss"].tolist(), run.final_loss])
     grew = abs(steep.end) > abs(steep.start)
     text = (f"{rate}, so 1 − ηλmax = {factor_text(steep.factor)}: each step flips the error along the steep "
             f"direction ({steep.moves}) and multiplies its size by {factor_text(abs(steep.factor))}. "
             f"Along it the error went from {number(abs(steep.start), 4)} to {number(abs(steep.end), 4)} "
             f"in {len(run.history):,} epochs.")
-    if epoch is not None and len(loss) - 1 - start >= 2:
+    if epoch is not None:
         text += f" The loss grows at every epoch from epoch {epoch_text(epoch)} on."
-    else:
-        epoch = None
     if not grew:
         text += (" Float32 has not shown the growth yet: it is smaller than the rounding of these epochs, but "
                  "in exact arithmetic it compounds every step.")
