@@ -28,6 +28,8 @@ class _Spec(go.Figure):
     def to_dict(self) -> dict:
         spec = copy.copy(self._spec)  # convert_to_base64 rewrites arrays in place: keep the caller's intact
         spec["data"] = [dict(trace) for trace in spec["data"]]
+        if "frames" in spec:  # an animation: its frames' traces are rewritten too
+            spec["frames"] = [{**f, "data": [dict(trace) for trace in f["data"]]} for f in spec["frames"]]
         convert_to_base64(spec)
         return spec
 
