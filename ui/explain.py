@@ -44,6 +44,22 @@ def math_ui(les: Lesson) -> None:
     st.markdown(les.code_note)  # body size, not a caption: it has to read on a projector
 
 
+def update_ui(les: Lesson) -> None:
+    """The presenter view's math: the model, and each update with its gradient written out, in one row."""
+    ps = les.params
+    updates = [rf"{p} \leftarrow {p} - \eta\,\frac{{2}}{{N}}\sum_{{i}} {_DERIVATIVE[p]}" for p in ps]
+    for col, formula in zip(st.columns([2, *[3] * len(ps)]), [r"\hat y_i = " + " + ".join(_TERM[p] for p in ps),
+                                                               *updates], strict=True):
+        with col:
+            st.latex(formula)
+
+
+def verdict_ui(view: View) -> None:
+    """The verdict's banner, headline only (the presenter view; the reasons are in its Results tab)."""
+    kind = view.verdict.kind
+    _BANNER[kind](f"**{view.verdict.headline}** · final loss {_num(view.run.final_loss)}", icon=_ICON[kind])
+
+
 def _num(v: float) -> str:
     return f"{v:.6g}"
 

@@ -47,3 +47,17 @@ def frame(x_title: str, y_title: str, message: str) -> dict:
     return {"data": [], "layout": layout(x_title, y_title, xaxis=blank, yaxis=blank, annotations=[
         {"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
          "bgcolor": "white", "borderpad": 6, "font": {"color": COLOR["landscape"]}}])}
+
+
+# Presenter view (ui.presenter): bigger type for the back of a room, and less empty space above the title,
+# so the title, the update equation and the replay fit above the fold of a 1280×720 projector.
+PRESENTER_CSS = """
+[data-testid="stMainBlockContainer"] { padding-top: 2.75rem; padding-bottom: 2rem; }
+[data-testid="stMain"] h1 { font-size: 2.5rem; padding-top: 0; padding-bottom: 0.25rem; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+[data-testid="stMain"] .katex { font-size: 1.4em; }
+[data-testid="stMain"] [data-testid="stTab"] p { font-size: 1.15rem; font-weight: 600; }
+[data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.05rem; }
+"""
