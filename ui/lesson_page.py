@@ -23,7 +23,7 @@ def render_lesson(key: int | str) -> None:
     st.set_page_config(page_title=f"{les.number} · {les.title} — Gradient Descent Lab",
                        page_icon="assets/icon.png", layout="wide")
     menu = st.sidebar.container()  # the menu is drawn by links.write, once its links can carry the settings
-    title, switch = st.columns([5, 1], vertical_alignment="center")
+    title, switch = st.columns([4, 1], vertical_alignment="center")
     title.title(f"{les.number} · {les.title}")
     links.read(les)  # before the toggle: a link's present=1 sets it
     with switch:
@@ -63,13 +63,13 @@ def _page(les: Lesson, menu) -> None:
 
 
 def _presenter(les: Lesson, menu) -> None:
-    """The presenter view: the update equation and the verdict in one row, the data folded, then every section
+    """The presenter view: the update equation, the verdict and the data (folded) in one row, then every section
     as a tab with the replay open first — the title, the equation and the replay fit a 1280×720 screen."""
     presenter.style_ui()
-    math, verdict = st.columns([3, 2], vertical_alignment="center")
+    math, verdict, data = st.columns([5, 3, 1.2], vertical_alignment="center")
     with math:
         explain.update_ui(les)
-    with st.expander("Data", icon=":material/table:"):
+    with data, st.expander("Data", icon=":material/table:"):
         points = data_ui(les)
     settings = _controls(les, points, menu)
     if settings is None:

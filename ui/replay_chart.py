@@ -150,15 +150,16 @@ def replay_figure(view, height: int = 520, font: int = 16) -> dict:
     lines = np.array([charts._line(p, xs) for p in params])
     anchored = np.array(s.y, dtype=float)
     traces = [charts._scatter(x=np.array(s.x), y=np.array(s.y), name="data", mode="markers", xaxis="x", yaxis="y",
+                              showlegend=False,
                               marker={"color": COLOR["data"], "size": 11},
                               hovertemplate="x = %{x:.4g}<br>y = %{y:.4g}<extra>data</extra>")]
     if opt.params is not None:
         ls_y = charts._line(opt.params, xs)
         anchored = np.r_[anchored, ls_y]
-        traces.append(charts._scatter(x=xs, y=ls_y, name="least squares (closed form)", mode="lines", xaxis="x",
+        traces.append(charts._scatter(x=xs, y=ls_y, name="least squares", mode="lines", xaxis="x",
                                       yaxis="y", line=charts._OPTIMUM_LINE, hoverinfo="skip"))
     i_line = len(traces)
-    traces.append(charts._scatter(x=xs, y=lines[0], name="the model's line", mode="lines", xaxis="x", yaxis="y",
+    traces.append(charts._scatter(x=xs, y=lines[0], name="the model", mode="lines", xaxis="x", yaxis="y",
                                   line={"color": COLOR["model"], "width": 4}, hoverinfo="skip"))
     fit_range = charts._fit_y_range(anchored, lines.ravel())
 
@@ -245,7 +246,10 @@ def replay_figure(view, height: int = 520, font: int = 16) -> dict:
     look = layout("", "")
     del look["xaxis"], look["yaxis"]  # three pairs of axes instead, below
     look.update(
-        height=height, font={"size": font}, showlegend=False, annotations=titles,
+        height=height, font={"size": font}, annotations=titles,
+        # The fit's legend, inside its panel's top left (a line rising from the left leaves it free).
+        legend={"x": 0.005, "y": 0.995, "xanchor": "left", "yanchor": "top", "orientation": "v",
+                "bgcolor": "rgba(255, 255, 255, 0.85)", "font": {"size": font - 2}},
         margin={"l": 10, "r": 10, "t": font + 18, "b": _controls_px(font)[1]},
         updatemenus=[_buttons(frame_ms, font)], sliders=[_slider(names, labels, font)],
         **_axes(1, "x (input)", "y (output)", font, xaxis={"range": [x_lo, x_hi]}, yaxis={"range": fit_range}),
