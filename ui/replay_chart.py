@@ -73,6 +73,14 @@ def _finite(v: float) -> float | None:
     return v if math.isfinite(v) else None  # None is JSON null: Plotly leaves the point out
 
 
+def _padded(values) -> list[float]:
+    """An axis range around these values, 5 % either side. Every axis of the replay has a fixed range:
+    nothing moving can change it, and Plotly has no autorange to recompute on each frame."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    pad = 0.05 * (hi - lo) or 0.5
+    return [lo - pad, hi + pad]
+
+
 def _g(v: float) -> str:
     return f"{v:.5g}"
 
@@ -202,7 +210,8 @@ def replay_figure(view, height: int = 520, font: int = 16) -> dict:
         def land_point(j: int) -> dict:
             return {"x": [params[j]["w"]], "y": [_finite(float(marks[j]))]}
 
-        land_axes = _axes(3, "w", "loss L(w)", font)
+        land_axes = _axes(3, "w", "loss L(w)", font, xaxis={"range": [float(ws[0]), float(ws[-1])]},
+                          yaxis={"range": _padded(view.landscape.loss)})
         if opt.params is not None:
             traces.append(charts._scatter(x=[opt.params["w"]], y=[opt.loss], mode="markers", xaxis="x3", yaxis="y3",
                                           marker=charts._STAR, name="minimum", showlegend=False, hoverinfo="skip"))
@@ -254,7 +263,9 @@ def replay_figure(view, height: int = 520, font: int = 16) -> dict:
         updatemenus=[_buttons(frame_ms, font)], sliders=[_slider(names, labels, font)],
         **_axes(1, "x (input)", "y (output)", font, xaxis={"range": [x_lo, x_hi]}, yaxis={"range": fit_range}),
         **_axes(2, "epoch", "loss (log scale)", font, xaxis={"range": [-0.02 * n, n * 1.02 + 0.5]},
-                yaxis={"type": "log", "exponentformat": "power", "dtick": 1}),
+                yaxis={"type": "log", "exponentformat": "power", "dtick": 1,
+                       "range": _padded(np.log10([v for v in [*shown.tolist(), max(opt.loss, floor)]
+                                                   if math.isfinite(v)]))}),
         **land_axes,
     )
     return {"data": traces, "layout": look, "frames": frames}
