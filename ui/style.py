@@ -57,8 +57,9 @@ def frame(x_title: str, y_title: str, message: str) -> dict:
 #   sizes a Plotly chart to its container when the container has a height, so a tall screen gets a tall chart
 #   (the element's container is a flex item with a basis of the figure's height: both are overridden).
 PRESENTER_CSS = """
-[data-testid="stHeader"] { background: transparent; pointer-events: none; }
-[data-testid="stHeader"] button, [data-testid="stHeader"] [data-testid="stToolbar"] { pointer-events: auto; }
+[data-testid="stHeader"] { background: transparent; }
+[data-testid="stHeader"], [data-testid="stHeader"] * { pointer-events: none !important; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] button * { pointer-events: auto !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.6rem; padding-bottom: 1rem; }
 [data-testid="stMain"] h1 { font-size: 2.4rem; padding: 0; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,

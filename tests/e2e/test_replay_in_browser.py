@@ -19,8 +19,8 @@ def test_play_advances_the_epoch_without_a_rerun(n, server, new_app):
     assert played["changes"] >= played["frames"] - 1 - 5, played  # epoch after epoch (a few may share a paint)
     assert played["states"] == ["notRunning"], played  # the script never ran meanwhile
     assert played["runsStarted"] == 0 and played["runsDone"] == 0, played
-    text = app.page.locator("[data-testid=stMain] .js-plotly-plot .slider-current-value")
-    assert text.first.text_content().startswith(f"epoch {app.page.evaluate(_LAST_EPOCH)} ·")
+    shown = app.page.evaluate(_SHOWN)  # the slider's current value: the last epoch, with its w (b) and loss
+    assert shown.startswith(f"epoch {app.page.evaluate(_LAST_EPOCH)} ·") and "loss = " in shown, shown
     # Pause stops it part-way, and Play goes on from there.
     app.replay_button("❚❚ Pause").click()  # at the end already: nothing to pause, and nothing breaks
     assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
@@ -44,4 +44,5 @@ def test_pause_stops_part_way_and_play_resumes_from_there(server, new_app):
 _REPLAY = """[...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
   .find((e) => e._transitionData && e._transitionData._frames && e._transitionData._frames.length)"""
 _ACTIVE = f"() => ({_REPLAY})._fullLayout.sliders[0].active"
+_SHOWN = f"() => {{ const s = ({_REPLAY})._fullLayout.sliders[0]; return s.steps[s.active].label; }}"
 _LAST_EPOCH = f"() => {{ const frames = ({_REPLAY})._transitionData._frames; return frames[frames.length - 1].name; }}"
