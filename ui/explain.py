@@ -50,7 +50,7 @@ def update_ui(les: Lesson) -> None:
     # Text-style fractions and sums, one update under the other: two parameters fit a 1280-pixel projector.
     updates = r" \\ ".join(rf"{p} &\leftarrow {p} - \eta\,\tfrac{{2}}{{N}}\textstyle\sum_{{i}} {_DERIVATIVE[p]}"
                             for p in ps)
-    model, update = st.columns([2, 5], vertical_alignment="center")
+    model, update = st.columns([3, 5], vertical_alignment="center")
     model.latex(r"\hat y_i = " + " + ".join(_TERM[p] for p in ps))
     update.latex(rf"\begin{{aligned}} {updates} \end{{aligned}}")
 

@@ -30,7 +30,7 @@ FRAME_MS = (40, 400)  # ... but no frame at 1× is shorter than 40 ms (25 fps) o
 SPEEDS = (0.5, 1, 2, 4)
 
 # Three panels in one row: paper x-domains, with room between them for each panel's y-axis labels.
-_DOMAINS = ([0.0, 0.29], [0.37, 0.63], [0.71, 1.0])
+_DOMAINS = ([0.0, 0.28], [0.39, 0.63], [0.74, 1.0])
 _PANEL_TITLES = ("The fit", "Loss per epoch", "The loss landscape")
 
 
@@ -262,7 +262,7 @@ def replay_figure(view, height: int = 520, font: int = 16) -> dict:
         margin={"l": 10, "r": 10, "t": font + 18, "b": _controls_px(font)[1]},
         updatemenus=[_buttons(frame_ms, font)], sliders=[_slider(names, labels, font)],
         **_axes(1, "x (input)", "y (output)", font, xaxis={"range": [x_lo, x_hi]}, yaxis={"range": fit_range}),
-        **_axes(2, "epoch", "loss (log scale)", font, xaxis={"range": [-0.02 * n, n * 1.02 + 0.5]},
+        **_axes(2, "epoch", "loss (log)", font, xaxis={"range": [-0.02 * n, n * 1.02 + 0.5]},
                 yaxis={"type": "log", "exponentformat": "power", "dtick": 1,
                        "range": _padded(np.log10([v for v in [*shown.tolist(), max(opt.loss, floor)]
                                                    if math.isfinite(v)]))}),
