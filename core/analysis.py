@@ -449,6 +449,11 @@ class Readings:
                                int(self.steps[i, j])) for j in range(len(b.lam)))
 
 
+def _growth(losses: np.ndarray) -> np.ndarray:
+    """Per run (row), the index from which `losses` grows at every step to its end (its last index if it never does)."""
+    return _last(~(losses[:, :-1] < losses[:, 1:])) + 1
+
+
 def read(b: Basis, lr, theta: np.ndarray, loss: np.ndarray, final_loss, finite) -> Readings:
     """The verdict's numbers for K runs on the data of `b`, at once.
 
@@ -472,8 +477,7 @@ def read(b: Basis, lr, theta: np.ndarray, loss: np.ndarray, final_loss, finite) 
         flips = np.sum(big & (comps[:, :-1] * comps[:, 1:] < 0), axis=1)
         within = np.all(np.abs(err) <= b.tol, axis=2)  # k = 0..n
         # Diverging: the loss (and the final loss after it) grows at every epoch from `grows` on.
-        losses = np.concatenate([loss, final_loss[:, None]], axis=1)
-        grows = _last(~(losses[:, :-1] < losses[:, 1:])) + 1
+        grows = _growth(np.concatenate([loss, final_loss[:, None]], axis=1))
     # A float32 fixed point or short cycle (period ≤ 4) at the end: the first epoch of it, or 0.
     stall = np.zeros(k_runs, dtype=np.int64)
     for q in range(1, 5):
@@ -642,6 +646,18 @@ def _on_edge(run: Run, dirs, rate: str, physics: str, common: dict) -> Verdict:
             f"same size. In exact arithmetic it neither shrinks nor grows; in this run it measured "
             f"{number(abs(steep.start), 4)} at the start and {number(abs(steep.end), 4)} at the end.{alt} {physics}")
     return Verdict("on the edge", None, text, **common)
+
+
+def growth_start(loss: Sequence[float]) -> int | None:
+    """The epoch from which the loss grows at every epoch to the end, if it grows for at least two.
+
+    `loss[k]` is the loss at the parameters after k epochs (k = 0 is the start), so the answer is the
+    first epoch whose update raised the loss, counted as the log counts epochs (from 1). The
+    verdict's "diverging" epoch is this rule read for K runs at once (`read`).
+    """
+    losses = np.asarray(loss, dtype=np.float64)[None, :]
+    grows = int(_growth(losses)[0])
+    return grows + 1 if losses.shape[1] - 1 - grows >= 2 else None
 
 
 def _diverging(run: Run, dirs, epoch: int | None, rate: str, physics: str, common: dict) -> Verdict:

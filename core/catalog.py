@@ -46,6 +46,13 @@ class Lesson:
         """How the loss over the parameters is drawn: a curve L(w), or contours of L(w, b)."""
         return "contours" if len(self.params) == 2 else "curve"
 
+    @property
+    def presenter_tabs(self) -> tuple[str, ...]:
+        """Presenter view: the same sections, all as tabs, the replay (the main chart) and the charts first."""
+        shown = (*self.sections, "results", *self.tabs)  # every page shows its results (ui.lesson_page)
+        first = tuple(name for name in PRESENTER_FIRST if name in shown)
+        return (*first, *(name for name in shown if name not in first))
+
     def defaults(self) -> Settings:
         """The settings that reproduce the document's program exactly (seed 0)."""
         values = {f.name: self.defaults_.get(f.name, f.default) for f in FIELDS}
@@ -61,11 +68,17 @@ class Lesson:
 
 
 SECTIONS = ("charts", "console")
+# In presenter view every section is a tab, these first, in this order: on a projector the replay is the
+# main chart, and the verdict and the numbers are one click away.
+PRESENTER_FIRST = ("replay", "charts", "results", "console", "program", "epoch_log")
 
 
 def _tabs(look_closer: str) -> tuple[str, ...]:
-    """Every lesson's tabs: the program, one step inside it, its own "Look closer", the log, the comparisons."""
-    return ("program", "step_through", look_closer, "epoch_log", "pinned_runs", "lr_sweep", "optimizer_race")
+    """Every lesson's tabs: the program, the replay, one step inside it, its own "Look closer", the log, the
+    comparisons. The first is open at first (computed on every visit): the replay is not first, so it costs
+    nothing until it is opened."""
+    return ("program", "replay", "step_through", look_closer, "epoch_log", "pinned_runs", "lr_sweep",
+            "optimizer_race")
 
 
 LESSONS: tuple[Lesson, ...] = (

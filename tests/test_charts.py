@@ -18,7 +18,7 @@ from core import analysis, landscape
 from core.catalog import lesson
 from core.lessons import Run
 from core.view import of
-from ui import charts, plotly_spec
+from ui import charts, plotly_spec, replay_chart
 
 LONG = 5_000  # the pages' maximum number of epochs
 SPEC_LIMIT = 2_000_000  # bytes of JSON per figure (the design's performance budget)
@@ -357,7 +357,8 @@ def test_a_hundred_thousand_epochs_still_draw_a_thousand_points():
 def test_the_specs_are_sent_as_plotly_itself_would_encode_them(n, changes):
     """ui.plotly_spec.encode (fast, used on every rerun) against Plotly's own convert_to_base64."""
     view = of(_run(n, **dict(changes)))
-    for spec in (charts.loss_chart(view, log_y=True), charts.fit_chart(view, 1), charts.landscape_chart(view)):
+    for spec in (charts.loss_chart(view, log_y=True), charts.fit_chart(view, 1), charts.landscape_chart(view),
+                 replay_chart.replay_figure(view)):
         before = json.dumps(spec, sort_keys=True, default=lambda a: a.tolist())
         theirs = copy.deepcopy(spec)
         convert_to_base64(theirs)

@@ -145,9 +145,10 @@ def test_lesson3_explains_the_slow_bias_with_the_right_figures():
 
 def test_only_the_open_tab_is_computed():
     at = open_page(2)
-    assert [t.label for t in at.tabs] == ["The program", "Step through one epoch", "Look closer", "Epoch log",
-                                          "Pinned runs", "Learning-rate sweep", "Optimizer race"]
+    assert [t.label for t in at.tabs] == ["The program", "Replay", "Step through one epoch", "Look closer",
+                                          "Epoch log", "Pinned runs", "Learning-rate sweep", "Optimizer race"]
     assert any(c.language == "python" for c in at.code) and not at.dataframe[1:]  # the program only
+    assert len(at.get("plotly_chart")) == 3  # the charts section's three: no replay until its tab is open
     assert not any("optimizer.step()` is lesson 1" in h.value for h in at.subheader)
     open_tab(at, 2, "Look closer")
     assert not any(c.language == "python" for c in at.code)

@@ -44,6 +44,23 @@ def math_ui(les: Lesson) -> None:
     st.markdown(les.code_note)  # body size, not a caption: it has to read on a projector
 
 
+def update_ui(les: Lesson) -> None:
+    """The presenter view's math: the model, and each parameter's update with its gradient written out."""
+    ps = les.params
+    # Text-style fractions and sums, one update under the other: two parameters fit a 1280-pixel projector.
+    updates = r" \\ ".join(rf"{p} &\leftarrow {p} - \eta\,\tfrac{{2}}{{N}}\textstyle\sum_{{i}} {_DERIVATIVE[p]}"
+                            for p in ps)
+    model, update = st.columns([3, 5], vertical_alignment="center")
+    model.latex(r"\hat y_i = " + " + ".join(_TERM[p] for p in ps))
+    update.latex(rf"\begin{{aligned}} {updates} \end{{aligned}}")
+
+
+def verdict_ui(view: View) -> None:
+    """The verdict's banner, headline only (the presenter view; the reasons are in its Results tab)."""
+    kind = view.verdict.kind
+    _BANNER[kind](f"**{view.verdict.headline}**", icon=_ICON[kind])
+
+
 def _num(v: float) -> str:
     return f"{v:.6g}"
 

@@ -1,4 +1,8 @@
-"""render_lesson(key): one renderer for every lesson — controls → settings → one view → the lesson's sections."""
+"""render_lesson(key): one renderer for every lesson — controls → settings → one view → the lesson's sections.
+
+Two layouts of the same sections: the page (the charts and the console always drawn, the rest in tabs)
+and the presenter view (ui.presenter: every section a tab, the replay first, the data one click away).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from core import analysis
 from core.catalog import Lesson, lesson
 from core.data import DataError
 from core.settings import MAX_EPOCHS_PAGE, Settings, problems
-from ui import controls, explain, links, runs, sections
+from ui import controls, explain, links, presenter, runs, sections
 from ui.controls import Values
 from ui.data_table import data_ui
 
@@ -21,23 +25,32 @@ def render_lesson(key: int | str) -> None:
     st.set_page_config(page_title=f"{les.number} · {les.title} — Gradient Descent Lab",
                        page_icon="assets/icon.png", layout="wide")
     menu = st.sidebar.container()  # the menu is drawn by links.write, once its links can carry the settings
-    st.title(f"{les.number} · {les.title}")
-    links.read(les)
+    title, switch = st.columns([3, 1], vertical_alignment="center")  # the toggle's label whole at 125 % zoom
+    title.title(f"{les.number} · {les.title}")
+    links.read(les)  # before the toggle: a link's present=1 sets it
+    with switch:
+        presenter.toggle_ui(les)
+    presenter.page_config(les)
+    if presenter.on(les):
+        _presenter(les, menu)
+    else:
+        _page(les, menu)
+    runs.warm_up()  # whichever page a server serves first readies the other lessons
+
+
+def _page(les: Lesson, menu) -> None:
+    """The lesson page: what it adds, the math, data beside the results, the charts, the console, the tabs."""
     st.markdown(f"**What this lesson adds:** {les.adds}")
     explain.math_ui(les)
 
     data_col, results_col = st.columns([2, 3], gap="large")
     with data_col:
         points = data_ui(les)
-    # The sidebar is drawn after the data, so the rate slider can offer this data's own critical rates.
-    values = controls.controls_ui(les, _rate_choices(les, points))
-    settings = _settings(les, values, points)
-    links.write(les, settings, menu)
+    settings = _controls(les, points, menu)
     with results_col:
         if settings is None:
             st.subheader("Results")
-            st.info("Fix the input marked in red to see the run. Everything else on the page still works.",
-                    icon=":material/edit:")
+            _fix_input()
             return
         results = st.container()
     # Places first, contents after: the charts are filled before the results, so the browser gets them
@@ -48,17 +61,50 @@ def render_lesson(key: int | str) -> None:
     for place, draw in fill:
         with place:
             draw(view)
-    _tabs(les, view)
-    runs.warm_up()  # whichever page a server serves first readies the other lessons
+    _tabs(les, view, les.tabs, "tab")
 
 
-def _tabs(les: Lesson, view) -> None:
-    """The lesson's tabs; only the open one is computed and sent (st.tabs with on_change="rerun")."""
-    labels = [sections.SECTIONS[name].label for name in les.tabs]
-    for tab, name in zip(st.tabs(labels, key=controls.key(les, "tab"), on_change="rerun"), les.tabs, strict=True):
+def _presenter(les: Lesson, menu) -> None:
+    """The presenter view: the update equation, the verdict and the data (folded) in one row, then every section
+    as a tab with the replay open first — the title, the equation and the replay fit a 1280×720 screen."""
+    presenter.style_ui()
+    math, verdict, data = st.columns([5, 3, 1.2], vertical_alignment="center")
+    with math:
+        explain.update_ui(les)
+    with data, st.expander("Data", icon=":material/table:"):
+        points = data_ui(les)
+    settings = _controls(les, points, menu)
+    if settings is None:
+        with verdict:
+            _fix_input()
+        return
+    view = runs.build(settings)
+    with verdict:
+        explain.verdict_ui(view)
+    _tabs(les, view, les.presenter_tabs, "present_tab")
+
+
+def _controls(les: Lesson, points, menu) -> Settings | None:
+    """The sidebar's controls, checked; the link and the menu follow the settings."""
+    # The sidebar is drawn after the data, so the rate slider can offer this data's own critical rates.
+    values = controls.controls_ui(les, _rate_choices(les, points))
+    settings = _settings(les, values, points)
+    links.write(les, settings, menu)
+    return settings
+
+
+def _fix_input() -> None:
+    st.info("Fix the input marked in red to see the run. Everything else on the page still works.",
+            icon=":material/edit:")
+
+
+def _tabs(les: Lesson, view, names: tuple[str, ...], name: str) -> None:
+    """These sections as tabs; only the open one is computed and sent (st.tabs with on_change="rerun")."""
+    labels = [sections.SECTIONS[n].label for n in names]
+    for tab, n in zip(st.tabs(labels, key=controls.key(les, name), on_change="rerun"), names, strict=True):
         if tab.open:
             with tab:
-                sections.SECTIONS[name].draw(view)
+                sections.SECTIONS[n].draw(view)
 
 
 def _rate_choices(les: Lesson, points: tuple | DataError) -> tuple[float, ...]:

@@ -16,6 +16,7 @@ for every field of `core.fields.FIELDS` with the field's own codec, and no per-f
   is always a link to what the page shows; the sidebar shows it with a copy button, the classroom form,
   and the menu, whose links carry the seed, and the data to a lesson with the same parameters.
 - `hide=lr,seed` hides those controls; their values stay as the link set them.
+- `present=1` opens the presenter view (ui.presenter); the toggle writes it back, and the menu keeps it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ from ui import controls, data_table, nav
 from ui.controls import FIXED, RANDOM, key
 
 HIDE = "hide"
+PRESENT = "present"  # present=1: the presenter view (ui.presenter)
+PRESENT_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+                  "off": False}
 MAX_LINK = 2_000  # characters of a whole link that browsers and chat apps keep
-OTHER_NAMES = (HIDE,)  # parameters that are not fields
+OTHER_NAMES = (HIDE, PRESENT)  # parameters that are not fields
 _COLUMNS = tuple(f for f in FIELDS if f.kind == "column")
 _MAX_LISTED = 6  # unknown names listed one by one; the rest are counted
 
@@ -114,6 +118,7 @@ def _apply(les: Lesson, params: dict[str, list[str]]) -> list[tuple[str, str]]:
             values[f.name] = value
     data = _data(les, texts, found)
     hidden = _hide(les, texts, found)
+    present = _present(texts, found)
     # Write only now, when the whole link has been read.
     for name, value in values.items():
         if name == "lr":
@@ -129,6 +134,8 @@ def _apply(les: Lesson, params: dict[str, list[str]]) -> list[tuple[str, str]]:
         ss[key(les, "start")] = RANDOM
     if data is not None:
         data_table.load(les, *data)
+    if present is not None:
+        ss[key(les, PRESENT)] = present
     if hidden is not None:
         ss[key(les, "hidden")] = {name: ss.get(key(les, name), controls.defaults(les)[name]) for name in hidden}
     ss[key(les, "link")] = params
@@ -148,6 +155,16 @@ def _data(les: Lesson, texts: dict[str, str], found: list) -> tuple | None:
     except DataError as e:
         found.append(("x, y", e.message))
         return None
+
+
+def _present(texts: dict[str, str], found: list) -> bool | None:
+    """present=1 turns the presenter view on, present=0 off; absent, the page keeps its view."""
+    if PRESENT not in texts:
+        return None
+    value = PRESENT_VALUES.get(texts[PRESENT].strip().lower())
+    if value is None:
+        found.append((PRESENT, f"{_shown(texts[PRESENT])} is not 1 or 0."))
+    return value
 
 
 def hideable(les: Lesson) -> list[str]:
@@ -181,6 +198,8 @@ def link_params(les: Lesson, s: Settings) -> tuple[dict[str, str], bool]:
     hidden = [n for n in st.session_state.get(key(les, "hidden"), {}) if n in BY_NAME]
     if hidden:
         params[HIDE] = ",".join(hidden)
+    if st.session_state.get(key(les, PRESENT)):
+        params[PRESENT] = "1"
     fits = len(_url(les, params)) <= MAX_LINK
     if not fits:
         params = {n: v for n, v in params.items() if n not in ("x", "y")}
@@ -195,11 +214,11 @@ def _url(les: Lesson, params: dict[str, str]) -> str:
 
 def carry(les: Lesson, params: dict[str, str]):
     """What a menu link to another lesson keeps from this page: the seed always, the data between
-    lessons with the same parameters (their other settings are their own)."""
+    lessons with the same parameters (their other settings are their own), and the presenter view."""
     def to(target: Lesson) -> dict[str, str]:
         if target is les:
             return params
-        kept = ("seed", "x", "y") if target.params == les.params else ("seed",)
+        kept = ("seed", "x", "y", PRESENT) if target.params == les.params else ("seed", PRESENT)
         return {n: v for n, v in params.items() if n in kept}
     return to
 

@@ -17,6 +17,8 @@ from core import explain, insight
 from core.script import script
 from core.view import View
 from ui import charts, compare, controls, plotly_spec, runs
+from ui import explain as ui_explain
+from ui.replay import replay_section
 from ui.step_through import step_through_section
 
 
@@ -144,6 +146,8 @@ class Section:
 
 SECTIONS: dict[str, Section] = {
     "charts": Section("Charts", charts_section),
+    "results": Section("Results", ui_explain.results_ui),
+    "replay": Section("Replay", replay_section),
     "console": Section("Console", console_section),
     "program": Section("The program", program_section),
     "step_through": Section("Step through one epoch", step_through_section),

@@ -47,3 +47,29 @@ def frame(x_title: str, y_title: str, message: str) -> dict:
     return {"data": [], "layout": layout(x_title, y_title, xaxis=blank, yaxis=blank, annotations=[
         {"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
          "bgcolor": "white", "borderpad": 6, "font": {"color": COLOR["landscape"]}}])}
+
+
+# Presenter view (ui.presenter): bigger type for the back of a room, and no space wasted above the title, so
+# the title, the update equation and the replay fit above the fold of a 1280×720 projector.
+# - Streamlit's header bar (the sidebar's » and the ⋮ menu, at the far left and right) is made see-through
+#   and lets clicks pass except on its own buttons: the title row can then start under it.
+# - The replay (the open tab's chart, keyed "…replay_chart") takes the height left in the window: Streamlit
+#   sizes a Plotly chart to its container when the container has a height, so a tall screen gets a tall chart
+#   (the element's container is a flex item with a basis of the figure's height: both are overridden).
+PRESENTER_CSS = """
+[data-testid="stHeader"] { background: transparent; }
+[data-testid="stHeader"], [data-testid="stHeader"] * { pointer-events: none !important; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] button * { pointer-events: auto !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.6rem; padding-bottom: 1rem; }
+[data-testid="stMain"] h1 { font-size: 2.4rem; padding: 0; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+[data-testid="stMain"] .katex { font-size: 1.4em; }
+[data-testid="stMain"] [data-testid="stTab"] p { font-size: 1.15rem; font-weight: 600; }
+[data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.05rem; }
+[data-testid="stMain"] [class*="replay_chart"] {
+  height: max(400px, calc(100vh - 275px)) !important; flex: 0 0 max(400px, calc(100vh - 275px)) !important;
+}
+[data-testid="stMain"] [class*="replay_chart"] [data-testid="stPlotlyChart"] { height: 100% !important; }
+"""

@@ -118,6 +118,41 @@ ARM_LATENCY = f"""() => {{
 LATENCY_MEASURED = "() => ['chart', 'console', 'run', 'start'].every((k) => window.__lat[k] !== null)"
 
 
+# The replay (ui.replay_chart): the figure with frames in the main area, and a watch that counts, on every
+# animation frame the browser paints (requestAnimationFrame), whether the replay shows a new epoch (the
+# slider's active step changed), and whether a script run started or the script state left "notRunning".
+REPLAY = "[data-testid=stMain] .js-plotly-plot"
+REPLAY_READY = f"""() => [...document.querySelectorAll('{REPLAY}')].some((e) =>
+  e._transitionData && e._transitionData._frames && e._transitionData._frames.length > 1
+  && e.querySelector('.slider-container') && e.querySelector('.updatemenu-button'))"""
+WATCH_REPLAY = f"""() => {{
+  const gd = [...document.querySelectorAll('{REPLAY}')].find((e) => e._transitionData
+    && e._transitionData._frames && e._transitionData._frames.length > 1);
+  const active = () => gd._fullLayout.sliders[0].active;
+  const w = {{frames: gd._transitionData._frames.length, start: active(), last: active(), changes: 0,
+             t0: performance.now(), t1: null, tLast: null, paints: 0, states: new Set(),
+             runsStarted: window.__gdl.startedAt.length, runsDone: window.__gdl.done, stop: false}};
+  window.__replay = w;
+  const tick = (now) => {{
+    w.paints += 1;
+    w.states.add({STATE});
+    const a = active();
+    if (a !== w.last) {{
+      if (w.t1 === null) w.t1 = now;  // the first new epoch on screen: the clock for the frame rate starts
+      w.changes += 1;
+      w.tLast = now;
+      w.last = a;
+    }}
+    if (!w.stop) requestAnimationFrame(tick);
+  }};
+  requestAnimationFrame(tick);
+}}"""
+READ_REPLAY = """() => { const w = window.__replay; w.stop = true;
+  return {frames: w.frames, start: w.start, last: w.last, changes: w.changes, paints: w.paints,
+          seconds: (w.tLast - w.t1) / 1000, states: [...w.states],
+          runsStarted: window.__gdl.startedAt.length - w.runsStarted, runsDone: window.__gdl.done - w.runsDone}; }"""
+
+
 def chromium_path() -> str | None:
     """Debian's Chromium, or None (never `playwright install`: it cannot download browsers here)."""
     return shutil.which("chromium")
@@ -355,6 +390,25 @@ class App:
             return path  # no rerun came
         self.wait_run(before)
         return path
+
+    def replay_button(self, label: str):
+        """A button of the replay's Plotly updatemenu ("▶ Play", "❚❚ Pause", "0.5×" … "4×")."""
+        return self.page.locator(f"{REPLAY} g.updatemenu-button").filter(has_text=label)
+
+    def play_replay(self, label: str = "▶ Play", until_last: bool = True, seconds: float = 3.0) -> dict:
+        """Press a replay button and watch it play: how many new epochs were painted and over how long
+        (`fps` = epochs shown per second between the first and the last change), the script states seen
+        meanwhile, and the script runs started or finished (a replay must cause none)."""
+        self.page.wait_for_function(REPLAY_READY)
+        self.page.evaluate(WATCH_REPLAY)
+        self.replay_button(label).click()
+        if until_last:  # played to its last frame (the slider's last step)
+            self.page.wait_for_function("() => window.__replay.last === window.__replay.frames - 1", polling=100)
+        else:
+            self.page.wait_for_timeout(seconds * 1000)  # a fixed watch window, not a wait for a condition
+        out = self.page.evaluate(READ_REPLAY)
+        out["fps"] = (out["changes"] - 1) / out["seconds"] if out["seconds"] else 0.0
+        return out
 
     def throttle_cpu(self, rate: float) -> None:
         """Slow this page's CPU `rate` times (Chrome DevTools' CPU throttling; 1 switches it off)."""
