@@ -174,7 +174,7 @@ class App:
 
     def goto(self, path: str, wait: bool = True) -> None:
         """Open a URL as a visitor does, and (unless wait=False) wait until it is drawn: see wait_drawn."""
-        self.opened.add(path)
+        self.opened.add(path.split("?")[0])  # Streamlit's deep-link probes leave the query out
         self.page.goto(self.base_url + path, wait_until="commit")
         if wait:
             self.wait_drawn(path)
