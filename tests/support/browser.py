@@ -10,6 +10,7 @@ traces too. No sleeps: every wait is a bounded poll for a condition.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,9 @@ from tests.support.paths import PAGES
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync"]
 CLICK_MS = 20_000  # a button is there once the run that draws it has finished: a missing one fails fast
-WAIT_MS = 120_000  # the longest any page condition may take (a cold page draws in ~5-12 s on 2 busy cores)
+# The longest any page condition may take: a cold page draws in ~5-12 s on 2 busy cores. GDL_WAIT_MS raises it on a
+# machine shared with much other work (at a load average of 40-60, twelve cold pages took over 120 s to draw).
+WAIT_MS = int(os.environ.get("GDL_WAIT_MS", "120000"))
 
 # Counts finished script runs (transitions into "notRunning") and stamps each run's start and end.
 # Records are batched, so each record's new value is the next record's old value (or, for the last
@@ -178,6 +181,7 @@ class App:
         self.page_errors: list[str] = []
         self.external: list[str] = []
         self.opened: set[str] = set()  # paths opened by URL (deep links)
+        self.lost_clicks: list[dict] = []  # the option's place before and after each click that missed (see choose)
         self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
 
@@ -209,7 +213,7 @@ class App:
 
     def goto(self, path: str, wait: bool = True) -> None:
         """Open a URL as a visitor does, and (unless wait=False) wait until it is drawn: see wait_drawn."""
-        self.opened.add(path)
+        self.opened.add(path.split("?")[0])  # Streamlit's deep-link probes leave the query out
         self.page.goto(self.base_url + path, wait_until="commit")
         if wait:
             self.wait_drawn(path)
@@ -296,6 +300,33 @@ class App:
     def click(self, name: str) -> None:
         """Click a button (exactly one may match) and wait for the rerun."""
         self.act(lambda: self.button(name).click(timeout=CLICK_MS))
+
+    def choose(self, option: str, attempts: int = 3) -> None:
+        """Select the radio option with this label by clicking it, as a visitor does; wait for the rerun.
+
+        A Playwright click is one hit check, then a mouse-down and a mouse-up at that point, sent to the
+        browser as separate messages. Streamlit 1.67's radio (react-aria's usePress) selects on the click
+        event of a press that began and ended on the same option: if the option is not under the pointer
+        for both (it moved or was re-rendered in between, which a busy page makes likelier), the press is
+        dropped without a trace (nothing selected, no rerun, no error), and waiting for a rerun then waits
+        for nothing. Selecting an option is idempotent, so the click is repeated until the option reads as
+        checked (set in the click's own event handler, before any rerun), and only then is the rerun
+        awaited. Each missed click is recorded in `lost_clicks`.
+        """
+        radio = self.page.get_by_role("radio", name=option, exact=True)
+        before = self.runs()
+        label = self.page.get_by_text(option, exact=True)
+        for _ in range(attempts):
+            at = label.bounding_box(timeout=CLICK_MS)
+            label.click(timeout=CLICK_MS)
+            try:
+                expect(radio).to_be_checked(timeout=2_000)
+                break
+            except AssertionError:
+                self.lost_clicks.append({"before": at, "after": label.bounding_box(), "runs": self.runs()})
+        else:
+            raise AssertionError(f"{attempts} clicks on {option!r} did not select it; problems: {self.problems()}")
+        self.wait_run(before)
 
     def set_number(self, label: str, value: str) -> None:
         """Type into a number input and press Enter, as a visitor does; wait for the rerun."""
