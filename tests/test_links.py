@@ -12,22 +12,15 @@ import core
 from core.catalog import lesson
 from core.data import presets
 from core.fields import BY_NAME, FIELDS, SCALARS
-from tests.support.apptest import console, open_page, page_script
-from tests.support.paths import ROOT, reference
+from tests.support.apptest import console, open_link, open_page
+from tests.support.paths import reference
 from ui.controls import FIXED, RANDOM, defaults
 from ui.nav import url_path
 
 LESSONS = (1, 2, 3, 4)
 
 
-def visit(n: int, params: dict) -> AppTest:
-    """Lesson n opened by a link with these parameters: the session's first run is that page."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page(page_script(n))
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+visit = open_link
 
 
 def k(n: int, name: str) -> str:

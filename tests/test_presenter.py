@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.catalog import lesson
-from tests.support.apptest import console, figures, page_script
-from tests.support.paths import ROOT, reference
+from tests.support.apptest import console, figures, open_link
+from tests.support.paths import reference
 from ui import sections
 
-
-def visit(n: int, params: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page(page_script(n))
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+visit = open_link
 
 
 def tab_labels(n: int, names) -> list[str]:

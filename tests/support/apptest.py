@@ -42,6 +42,16 @@ def open_page(n: int | None, setup=None, timeout: float = 60) -> AppTest:
     return at
 
 
+def open_link(n: int, params: dict, timeout: float = 60) -> AppTest:
+    """Lesson n opened by a link with these query parameters: the session's first run is that page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.switch_page(page_script(n))
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def open_tab(at: AppTest, n: int, label: str) -> AppTest:
     """Open lesson n's tab `label` (the tabs compute only when open) and rerun."""
     at.session_state[f"l{n}.tab"] = label
