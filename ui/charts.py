@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core import landscape
+from core.analysis import number
 from core.program import number_literal
 from core.view import View
 from ui.style import COLOR, layout
@@ -72,9 +73,6 @@ def _finite_note(shown: int, wanted: int) -> str:
     return ", the last finite one" if shown < wanted else ""
 
 
-def _g(v: float) -> str:
-    return f"{v:.4g}"
-
 
 # ---- loss per epoch -------------------------------------------------------------------------
 
@@ -123,7 +121,7 @@ def loss_chart(view: View, log_y: bool = True) -> Figure:
                    mode="lines+markers" if len(rows) <= 60 else "lines",  # markers only while they stay apart
                    line={"color": COLOR["model"], "width": 3}, marker={"size": 7},
                    hovertemplate="epoch %{x}<br>loss %{customdata:.6g}<extra></extra>"),
-        _scatter(x=ends, y=[min_shown, min_shown], name=f"minimum loss {_g(min_loss)} (closed form{min_note})",
+        _scatter(x=ends, y=[min_shown, min_shown], name=f"minimum loss {number(min_loss, 4)} (closed form{min_note})",
                    mode="lines", line=_OPTIMUM_LINE, hoverinfo="skip"),
     ]
     xaxis = {"dtick": 1} if len(run.history) <= 10 else {}  # whole epochs only, never a tick at 1.5
@@ -161,7 +159,7 @@ def _visible_share(p: dict[str, float], x_range: Sequence[float], y_range: Seque
 
 def _off_chart_note(p: dict[str, float]) -> dict:
     """Says where the line went when it is too steep or too far to see, as a diverging run's is."""
-    values = ", ".join(f"{name} = {_g(v)}" for name, v in p.items())
+    values = ", ".join(f"{name} = {number(v, 4)}" for name, v in p.items())
     return {"annotations": [{"xref": "paper", "yref": "paper", "x": 0.5, "y": 0.98, "yanchor": "top",
                              "text": f"the line is off the chart: {values}", "showarrow": False,
                              "font": {"color": COLOR["model"]}, "bgcolor": "rgba(255, 255, 255, 0.8)"}]}
@@ -193,7 +191,8 @@ def fit_chart(view: View, epoch: int) -> Figure:
         anchored = np.r_[anchored, ls_y]
         traces.append(_scatter(x=xs, y=ls_y, name="least squares (closed form)", mode="lines",
                                  line=_OPTIMUM_LINE, hovertemplate="x = %{x:.4g}<br>y = %{y:.4g}<extra></extra>"))
-    traces.append(_scatter(x=[s.predict], y=[y_hat], name=f"prediction f({number_literal(s.predict)}) = {_g(y_hat)}",
+    label = f"prediction f({number_literal(s.predict)}) = {number(y_hat, 4)}"
+    traces.append(_scatter(x=[s.predict], y=[y_hat], name=label,
                              mode="markers", marker={"color": COLOR["model"], "size": 16, "symbol": "diamond",
                                                      "line": _OUTLINE},
                              hovertemplate="f(%{x:.4g}) = %{y:.4g}<extra></extra>"))

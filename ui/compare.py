@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import analysis, landscape, race
+from core.analysis import number
 from core.fields import FIELDS, MAX_LR
 from core.lr_sweep import MAX_RATES, SweepError, log_rates
 from core.lr_sweep import table as sweep_table
@@ -32,9 +33,6 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#0
 VERDICT_COLOR = {"converged": "#009E73", "converging": "#0072B2", "on the edge": "#E69F00", "diverging": "#CC79A7",
                  "stalled": "#999999", "overflowed": "#D55E00"}
 
-
-def _g(v: float) -> str:
-    return f"{v:.4g}"
 
 
 def _k(view: View, name: str) -> str:
@@ -243,7 +241,7 @@ def sweep_chart(view: View, table: pd.DataFrame) -> go.Figure:
                 hovertemplate="lr %{customdata[0]:.4g}<br>final loss %{customdata[1]:.4g}<br>"
                               f"{kind}<br>click to use this rate<extra></extra>"))
     traces.append(go.Scatter(x=[lr.min(), lr.max()], y=[max(opt.loss, floor)] * 2, mode="lines",
-                             name=f"minimum loss {_g(opt.loss)}", hoverinfo="skip",
+                             name=f"minimum loss {number(opt.loss, 4)}", hoverinfo="skip",
                              line={"color": COLOR["optimum"], "dash": "dash", "width": 2}))
     lo, hi = float(lr.min()), float(lr.max())
     shapes, notes = [], []
@@ -269,7 +267,7 @@ def sweep_chart(view: View, table: pd.DataFrame) -> go.Figure:
                                 "dash": "solid" if mine else "dot"}})
         notes.append({"xref": "x", "yref": "paper", "x": math.log10(value), "y": y, "xanchor": "left",
                       "showarrow": False,
-                      "text": f" {text} {_g(value)}", "bgcolor": "rgba(255, 255, 255, 0.85)"})
+                      "text": f" {text} {number(value, 4)}", "bgcolor": "rgba(255, 255, 255, 0.85)"})
     return go.Figure(traces, layout=layout(
         "learning rate (log scale)", f"final loss after {view.settings.epochs:,} epochs",
         xaxis={"type": "log", "exponentformat": "power"},
@@ -316,8 +314,8 @@ def sweep_section(view: View) -> None:
                         on_select=lambda: _use_picked_rate(view), selection_mode="points")
         counts = table["verdict"].value_counts()
         st.caption(" · ".join(f"{n} {kind}" for kind, n in counts.items())
-                   + f". Bands from this data's curvature: 1/λmax = {_g(curv.lr_overshoot)}, "
-                     f"2/λmax = {_g(curv.lr_critical)}, fastest 2/(λmax+λmin) = {_g(curv.lr_fastest)}.")
+                   + f". Bands from this data's curvature: 1/λmax = {number(curv.lr_overshoot, 4)}, "
+                     f"2/λmax = {number(curv.lr_critical, 4)}, fastest 2/(λmax+λmin) = {number(curv.lr_fastest, 4)}.")
 
 
 # ---- the optimizer race -----------------------------------------------------------------------
@@ -375,9 +373,10 @@ def race_section(view: View) -> None:
             return
         result = cached_race(s, tuple(lrs.items()), float(beta))
         bound = race.momentum_bound(curv.eigenvalues[-1], beta)
-        st.markdown(f"**Stability on this data** (λmax = {_g(curv.eigenvalues[-1])}): plain SGD diverges above "
-                    f"2/λmax = **{_g(curv.lr_critical)}**; heavy-ball momentum with β = {_g(beta)} is stable for "
-                    f"0 < η·λmax < 2 + 2β, i.e. up to **{_g(bound)}** — {1 + beta:g}× further.")
+        st.markdown(f"**Stability on this data** (λmax = {number(curv.eigenvalues[-1], 4)}): plain SGD diverges "
+                    f"above 2/λmax = **{number(curv.lr_critical, 4)}**; heavy-ball momentum with β = {number(beta, 4)} "
+                    "is stable for "
+                    f"0 < η·λmax < 2 + 2β, i.e. up to **{number(bound, 4)}** — {1 + beta:g}× further.")
         a, b = st.columns(2, gap="large")
         with a:
             st.markdown("**Loss per epoch**")

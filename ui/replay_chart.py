@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from core import analysis, landscape
+from core.analysis import number
 from ui import charts
 from ui.style import COLOR, layout
 
@@ -81,14 +82,11 @@ def _padded(values) -> list[float]:
     return [lo - pad, hi + pad]
 
 
-def _g(v: float) -> str:
-    return f"{v:.5g}"
-
 
 def state_text(les, params: dict[str, float], loss: float, epoch: int) -> str:
     """What the slider shows at a frame: the epoch, the parameters and the loss, as the page prints numbers."""
-    values = " · ".join(f"{p} = {_g(params[p])}" for p in les.params)
-    lost = _g(loss) if math.isfinite(loss) else f"{loss} (overflow)"
+    values = " · ".join(f"{p} = {number(params[p], 5)}" for p in les.params)
+    lost = number(loss, 5) if math.isfinite(loss) else f"{loss} (overflow)"
     return f"epoch {epoch} · {values} · loss = {lost}"
 
 
@@ -182,12 +180,12 @@ def replay_figure(view, height: int = 520, font: int = 16) -> dict:
                                   line={"color": COLOR["model"], "width": 2}, opacity=0.45, showlegend=False,
                                   hovertemplate="after epoch %{x}<br>loss %{y:.6g}<extra></extra>"))
     traces.append(charts._scatter(x=[0, max(n, 1)], y=[max(opt.loss, floor)] * 2, xaxis="x2", yaxis="y2",
-                                  name=f"minimum loss {_g(opt.loss)}", mode="lines", line=charts._OPTIMUM_LINE,
+                                  name=f"minimum loss {number(opt.loss, 5)}", mode="lines", line=charts._OPTIMUM_LINE,
                                   hoverinfo="skip", showlegend=False))
     i_loss = len(traces)
 
     def loss_point(k: int, v: float) -> dict:
-        return {"x": [k], "y": [_finite(max(v, floor)) if math.isfinite(v) else None]}
+        return {"x": [k], "y": [_finite(max(v, floor))]}  # max(nan, floor) is nan: left out too
 
     traces.append(charts._scatter(**loss_point(int(epochs[0]), loss_at[0]), name="now", mode="markers",
                                   xaxis="x2", yaxis="y2", showlegend=False, hoverinfo="skip",

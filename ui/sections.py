@@ -14,17 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from core import explain, insight
+from core.analysis import number
 from core.script import script
 from core.view import View
 from ui import charts, compare, controls, plotly_spec, runs
 from ui import explain as ui_explain
 from ui.replay import replay_section
 from ui.step_through import step_through_section
-
-
-def _g(v: float) -> str:
-    return f"{v:.6g}"
-
 
 # ---- the run ----------------------------------------------------------------------------------
 
@@ -132,7 +128,7 @@ def class_is_the_layer(view: View) -> None:
     with right:
         st.markdown("`model.named_parameters()` after training")
         st.dataframe({"name": [n for n, _, _ in named], "shape": [str(tuple(s)) for _, s, _ in named],
-                      "value": [_g(v) for _, _, v in named]}, hide_index=True, width="stretch")
+                      "value": [number(v) for _, _, v in named]}, hide_index=True, width="stretch")
     st.markdown(closer.text)
 
 
