@@ -4,7 +4,8 @@
 
 1. A fresh `streamlit run app.py` (nothing served yet). One Chromium, one browser context per visitor
    (its own cookies and websocket: its own Streamlit session). Visitor i opens the shared link at
-   i·spread/visitors seconds, so all of them arrive within --spread seconds.
+   i·spread/visitors seconds, by a timer set in its idle tab beforehand, so all of them arrive within
+   --spread seconds (reported: the spread of the pages' navigation starts).
    *open*: from the navigation's start (the page's performance.timeOrigin) to the page drawn: its first
    script run finished, its three charts drawn with every trace, and its console shown.
 2. Once every page is drawn, each visitor types its own learning rate into "Learning rate (exact)"
@@ -54,6 +55,7 @@ from tests.support.browser import CHARTS_DRAWN, CODE, STATE  # noqa: E402
 from tests.support.paths import ARTIFACTS  # noqa: E402
 
 LOG_DIR = ARTIFACTS / "bench" / "servers"
+SETUP_S = 10.0  # time to tell thirty idle tabs when to go (~0.2 s each on a quiet machine)
 TIMEOUT_MS = 600_000  # thirty cold pages on two shared cores can take minutes; a lost rerun never comes
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -171,11 +173,14 @@ def cpu_delta(a: dict, b: dict) -> dict:
     return {"main_s": b["main"] - a["main"], "other_s": b["other"] - a["other"], "threads": b["threads"]}
 
 
-def start_navigation(app, path: str) -> None:
-    """Start opening `path` in the visitor's tab and return at once. (page.goto returns only once the server has
-    answered, so on a busy machine thirty gotos in a row would spread the arrivals over minutes.)"""
+def schedule_navigation(app, path: str, at_ms: float) -> None:
+    """Have the visitor's (blank, idle) tab open `path` at `at_ms` (ms since the epoch, by the machine's clock) and
+    return at once. The tabs keep the time themselves, so thirty arrivals land within the spread however long it
+    takes Playwright to reach each tab (page.goto returns only once the server has answered, and even starting one
+    navigation is a round trip: thirty of them in a row took 6.5 s on a quiet machine, 90 s on a busy one)."""
     app.opened.add(path.split("?")[0])
-    app.page.evaluate("(url) => { setTimeout(() => window.location.assign(url), 0); }", app.base_url + path)
+    app.page.evaluate("([url, at]) => { setTimeout(() => window.location.assign(url), Math.max(0, at - Date.now())); }",
+                      [app.base_url + path, at_ms])
 
 
 def link_settings(link: str) -> dict:
@@ -228,23 +233,27 @@ def main() -> None:
                 app.context.add_init_script(WATCH)
                 apps.append(app)
             print(f"{args.visitors} visitors open {path} within {args.spread:g} s", flush=True)
-            t_open = time.perf_counter()
+            # Every tab is told when to go (SETUP_S from now, leaving time to reach all of them), then left alone.
+            t_open = time.perf_counter() + SETUP_S
+            at0 = time.time() * 1000 + SETUP_S * 1000
             for i, app in enumerate(apps):
-                delay = t_open + i * args.spread / args.visitors - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                start_navigation(app, path)
-            arrived = time.perf_counter() - t_open
+                schedule_navigation(app, path, at0 + i * args.spread * 1000 / args.visitors)
+            late = time.perf_counter() - t_open
+            if late > 0:
+                print(f"  (reaching every tab took {SETUP_S + late:.1f} s: the first arrivals were late)", flush=True)
             open_ms: list[float] = []
+            origins: list[float] = []  # each navigation's start (ms since the epoch)
             for i, app in enumerate(apps):
                 try:
                     app.page.wait_for_function("() => window.__marks.open != null", timeout=TIMEOUT_MS)
                     open_ms.append(app.page.evaluate("window.__marks.open"))
+                    origins.append(app.page.evaluate("performance.timeOrigin"))
                     if app.console() != expected_open:
                         errors.append(f"visitor {i}: after opening, the console is not the link's run")
                 except Exception as e:
                     errors.append(f"visitor {i}: not drawn after opening: {e!s:.300} {app.problems()}")
             opened_wall = time.perf_counter() - t_open
+            arrived = (max(origins) - min(origins)) / 1000 if origins else float('nan')
             cpu1 = cpu_seconds(srv.proc.pid)
             rss_open = watch.peak_mib()
             print(f"  opened: median {statistics.median(open_ms):.0f} ms, all drawn {opened_wall:.1f} s after the "

@@ -1,11 +1,19 @@
 """The lab in Chromium: launching Debian's Chromium, and `App`, a page object with the waits tests and benches share.
 
-Waiting: Streamlit 1.67 sets `data-test-script-state` on [data-testid="stApp"] ("initial",
-"running", "notRunning", ...). An init script counts the transitions *into* "notRunning" (and stamps
-each start and end with performance.now()), so an action waits for "one more finished run than
-before it", which cannot be fooled by the state still reading "notRunning" before the rerun has even
-started. Plotly draws after the run finishes (asynchronously), so chart checks poll for the drawn
-traces too. No sleeps: every wait is a bounded poll for a condition.
+Waiting: an action waits for "one more finished script run than before it", counted from the server's own
+messages, and then for the page to read as idle (Streamlit 1.67 sets `data-test-script-state` on
+[data-testid="stApp"]: "initial", "running", "notRunning", ...). An init script wraps the page's WebSocket
+and reads the top-level fields of each ForwardMsg (protobuf): `session_status_changed` with
+`script_is_running` stamps a run's start, `script_finished` (except FINISHED_EARLY_FOR_RERUN, which another
+run follows) counts a finished run and stamps its end. Counting the *transitions* of the state attribute
+instead, as this harness once did, misses runs on a busy machine: when a rerun's messages reach a page whose
+main thread was blocked, the frontend handles "running", the deltas and "not running" in one batch, React
+commits only the last state, and the attribute never changes: the run happened, the page is right, and a
+wait for it waits forever (the "lost change" of issue 13: the browser had sent the change within a second,
+and the server had answered it in two). A finished run is counted two timer turns after its message, so the
+frontend has handled it and React has committed it (the message is decoded in microtasks; React 18 commits
+a default-priority update in one scheduler task, queued before the second turn). Plotly draws after that,
+asynchronously, so chart checks poll for the drawn traces too. No sleeps: every wait is a bounded poll.
 """
 
 from __future__ import annotations
@@ -32,24 +40,54 @@ CLICK_MS = 20_000  # a button is there once the run that draws it has finished: 
 # machine shared with much other work (at a load average of 40-60, twelve cold pages took over 120 s to draw).
 WAIT_MS = int(os.environ.get("GDL_WAIT_MS", "120000"))
 
-# Counts finished script runs (transitions into "notRunning") and stamps each run's start and end.
-# Records are batched, so each record's new value is the next record's old value (or, for the last
-# one, the current value).
+# window.__gdl: done (finished script runs), doneAt and startedAt (performance.now() of each run's end and start),
+# from the ForwardMsgs the page receives (see the module's docstring). Field numbers from Streamlit's
+# ForwardMsg.proto: 6 script_finished (an enum; 2 = FINISHED_EARLY_FOR_RERUN), 9 session_status_changed
+# (a message whose field 2 is script_is_running).
 INIT_SCRIPT = """
 (() => {
   if (window.__gdl) return;
-  window.__gdl = {done: 0, doneAt: [], startedAt: []};
-  const name = 'data-test-script-state';
-  new MutationObserver((records) => {
-    records.forEach((r, i) => {
-      const now = i + 1 < records.length ? records[i + 1].oldValue : r.target.getAttribute(name);
-      if (now === 'running' && r.oldValue !== 'running') window.__gdl.startedAt.push(performance.now());
-      if (now === 'notRunning' && r.oldValue !== 'notRunning') {
-        window.__gdl.done += 1;
-        window.__gdl.doneAt.push(performance.now());
+  const gdl = window.__gdl = {done: 0, doneAt: [], startedAt: []};
+  const varint = (b, i) => {
+    let v = 0, scale = 1, c;
+    do { c = b[i++]; v += (c & 0x7f) * scale; scale *= 128; } while (c & 0x80);
+    return [v, i];
+  };
+  // Calls f(field, value) for each varint field, f(field, null, start, end) for each length-delimited one.
+  const fields = (b, i, end, f) => {
+    while (i < end) {
+      let tag, v;
+      [tag, i] = varint(b, i);
+      const wire = tag & 7, field = (tag - wire) / 8;
+      if (wire === 0) { [v, i] = varint(b, i); f(field, v); }
+      else if (wire === 2) { [v, i] = varint(b, i); f(field, null, i, i + v); i += v; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return;
+    }
+  };
+  const onMessage = (e) => {
+    if (!(e.data instanceof ArrayBuffer)) return;
+    const b = new Uint8Array(e.data);
+    fields(b, 0, b.length, (field, v, start, end) => {
+      if (field === 6 && v !== 2) {
+        const at = performance.now();
+        setTimeout(() => setTimeout(() => { gdl.done += 1; gdl.doneAt.push(at); }, 0), 0);
+      }
+      if (field === 9) {
+        let running = false;
+        fields(b, start, end, (g, w) => { if (g === 2 && w) running = true; });
+        if (running) gdl.startedAt.push(performance.now());
       }
     });
-  }).observe(document, {attributes: true, attributeOldValue: true, subtree: true, attributeFilter: [name]});
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', onMessage);
+    }
+  };
 })();
 """
 
