@@ -125,14 +125,15 @@ CHART_DATA = """() => [...document.querySelectorAll('[data-testid=stMain] .js-pl
   }))"""
 
 # Arms one latency measurement: the clock starts at the Enter key-down in the exact-rate box and each
-# mark is stamped when first seen after it: the rerun's start, the loss chart's first line (its SVG
-# path, i.e. what is on screen) changed, the console text changed, the rerun's end.
+# mark is stamped when first seen after it: the loss chart's first line (its SVG path, i.e. what is on
+# screen) changed, the console text changed. The rerun's start and end are the first ones window.__gdl
+# stamps after the key (their messages' arrival; see INIT_SCRIPT), read by LATENCY_MEASURED.
 ARM_LATENCY = f"""() => {{
   const lossLine = () => document.querySelector('[data-testid=stMain] .js-plotly-plot .scatterlayer .trace .js-line')
     ?.getAttribute('d');
   const console_ = () => [...document.querySelectorAll('{CODE}')]
     .map((e) => e.textContent).find((t) => t.startsWith('epoch 1:'));
-  const m = {{t0: null, chart: null, console: null, run: null, start: null, line: lossLine(), text: console_(),
+  const m = {{t0: null, chart: null, console: null, line: lossLine(), text: console_(),
              runs: window.__gdl.done, starts: window.__gdl.startedAt.length}};
   window.__lat = m;
   const onKey = (e) => {{
@@ -146,9 +147,7 @@ ARM_LATENCY = f"""() => {{
     const now = performance.now();
     if (m.chart === null && lossLine() !== m.line) m.chart = now;
     if (m.console === null && console_() !== m.text) m.console = now;
-    if (m.start === null && window.__gdl.startedAt.length > m.starts) m.start = window.__gdl.startedAt[m.starts];
-    if (m.run === null && window.__gdl.done > m.runs) m.run = window.__gdl.doneAt[m.runs];
-    if (m.chart !== null && m.console !== null && m.run !== null && m.start !== null) {{
+    if (m.chart !== null && m.console !== null) {{
       obs.disconnect();
       document.removeEventListener('keydown', onKey, true);
     }}
@@ -156,7 +155,13 @@ ARM_LATENCY = f"""() => {{
   obs.observe(document.querySelector('[data-testid=stApp]'),
               {{subtree: true, childList: true, attributes: true, characterData: true}});
 }}"""
-LATENCY_MEASURED = "() => ['chart', 'console', 'run', 'start'].every((k) => window.__lat[k] !== null)"
+# The marks, once all four are in: the rerun's start and end are the first ones stamped after the key-down.
+LATENCY_MEASURED = """() => {
+  const m = window.__lat, g = window.__gdl;
+  const start = g.startedAt.slice(m.starts).find((t) => t >= m.t0), run = g.doneAt.slice(m.runs).find((t) => t >= m.t0);
+  if (m.t0 === null || m.chart === null || m.console === null || start === undefined || run === undefined) return null;
+  return {t0: m.t0, chart: m.chart, console: m.console, start, run};
+}"""
 
 
 # The replay (ui.replay_chart): the figure with frames in the main area, and a watch that counts, on every
@@ -386,11 +391,11 @@ class App:
         self.page.evaluate(ARM_LATENCY)
         box.press("Enter")
         try:
-            self.page.wait_for_function(LATENCY_MEASURED, polling=50, timeout=timeout_ms)
+            m = self.page.wait_for_function(LATENCY_MEASURED, polling=50, timeout=timeout_ms).json_value()
         except Exception as e:  # say which of the four never came
-            m = self.page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
-            raise RuntimeError(f"rate {value}: not all of start, chart, console, run were seen: {m}") from e
-        m = self.page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
+            seen = self.page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
+            raise RuntimeError(f"rate {value}: not all of start, chart, console, run were seen: {seen}, "
+                               f"runs {self.page.evaluate('JSON.stringify(window.__gdl)')}") from e
         return {"value": value, "start_ms": m["start"] - m["t0"], "chart_ms": m["chart"] - m["t0"],
                 "console_ms": m["console"] - m["t0"], "run_ms": m["run"] - m["t0"]}
 
