@@ -245,7 +245,9 @@ def main() -> None:
             origins: list[float] = []  # each navigation's start (ms since the epoch)
             for i, app in enumerate(apps):
                 try:
-                    app.page.wait_for_function("() => window.__marks.open != null", timeout=TIMEOUT_MS)
+                    # `window.__marks &&`: the wait starts in the blank tab, before its navigation
+                    app.page.wait_for_function("() => window.__marks && window.__marks.open != null",
+                                               timeout=TIMEOUT_MS)
                     open_ms.append(app.page.evaluate("window.__marks.open"))
                     origins.append(app.page.evaluate("performance.timeOrigin"))
                     if app.console() != expected_open:
@@ -256,6 +258,8 @@ def main() -> None:
             arrived = (max(origins) - min(origins)) / 1000 if origins else float('nan')
             cpu1 = cpu_seconds(srv.proc.pid)
             rss_open = watch.peak_mib()
+            if not open_ms:
+                raise SystemExit("no page was drawn:\n" + "\n".join(errors))
             print(f"  opened: median {statistics.median(open_ms):.0f} ms, all drawn {opened_wall:.1f} s after the "
                   f"first visitor (arrivals over {arrived:.1f} s)", flush=True)
 
