@@ -16,13 +16,8 @@ LINK = "?lr=0.03&epochs=50&seed=7"
 MANY = ",".join(["1"] * 1_500)
 
 
-@pytest.fixture(scope="module")
-def servers(fresh_servers):
-    return fresh_servers(2)
-
-
-def test_shared_link_as_the_first_request(servers, new_app):
-    srv = servers[0]
+def test_shared_link_as_the_first_request(fresh_servers, new_app):
+    (srv,) = fresh_servers(1)
     path = LESSON_PATH[3]
     app = new_app(srv.url)
     app.goto(path + LINK, wait=False)
@@ -36,8 +31,8 @@ def test_shared_link_as_the_first_request(servers, new_app):
     assert app.page.locator("[data-testid=stAlertContentWarning]").count() == 0, "a good link warns of nothing"
 
 
-def test_a_link_with_too_many_points_warns_and_runs_the_defaults(servers, new_app):
-    srv = servers[1]
+def test_a_link_with_too_many_points_warns_and_runs_the_defaults(server, new_app):
+    srv = server  # any server: not a first request (a fresh one costs a boot and a torch import)
     path = LESSON_PATH[1]
     app = new_app(srv.url)
     app.goto(f"{path}?x={MANY}&y={MANY}&lr=0.02", wait=False)
