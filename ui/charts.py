@@ -73,7 +73,6 @@ def _finite_note(shown: int, wanted: int) -> str:
     return ", the last finite one" if shown < wanted else ""
 
 
-
 # ---- loss per epoch -------------------------------------------------------------------------
 
 

@@ -34,7 +34,6 @@ VERDICT_COLOR = {"converged": "#009E73", "converging": "#0072B2", "on the edge":
                  "stalled": "#999999", "overflowed": "#D55E00"}
 
 
-
 def _k(view: View, name: str) -> str:
     return controls.key(view.lesson, name)
 

@@ -30,11 +30,11 @@ from core.catalog import Lesson
 from core.data import DataError, parse_columns
 from core.fields import BY_NAME, FIELDS, MAX_EPOCHS_PAGE, SCALARS, STARTS
 from core.settings import Settings
-from ui import controls, data_table, nav
+from ui import controls, data_table, nav, presenter
 from ui.controls import FIXED, RANDOM, key
 
 HIDE = "hide"
-PRESENT = "present"  # present=1: the presenter view (ui.presenter)
+PRESENT = presenter.KEY  # present=1: the presenter view
 PRESENT_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
                   "off": False}
 MAX_LINK = 2_000  # characters of a whole link that browsers and chat apps keep

@@ -13,11 +13,12 @@ from ui import style
 from ui.controls import key
 
 LABEL = "Presenter view"
+KEY = "present"  # the toggle's widget name, and the link's parameter (ui.links: present=1)
 
 
 def on(les: Lesson) -> bool:
     """Whether this lesson's page is in presenter view."""
-    return bool(st.session_state.get(key(les, "present"), False))
+    return bool(st.session_state.get(key(les, KEY), False))
 
 
 def page_config(les: Lesson) -> None:
@@ -27,7 +28,7 @@ def page_config(les: Lesson) -> None:
 
 def toggle_ui(les: Lesson) -> None:
     """The switch at the top of the page (kept in the URL as present=1)."""
-    st.toggle(LABEL, key=key(les, "present"), help="For a projector: the sidebar folds away, the type grows, and "
+    st.toggle(LABEL, key=key(les, KEY), help="For a projector: the sidebar folds away, the type grows, and "
               "the replay is the main chart. The data, the program, the console and the log are one click away.")
 
 

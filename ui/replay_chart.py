@@ -82,7 +82,6 @@ def _padded(values) -> list[float]:
     return [lo - pad, hi + pad]
 
 
-
 def state_text(les, params: dict[str, float], loss: float, epoch: int) -> str:
     """What the slider shows at a frame: the epoch, the parameters and the loss, as the page prints numbers."""
     values = " · ".join(f"{p} = {number(params[p], 5)}" for p in les.params)
