@@ -6,6 +6,14 @@ One visitor per lesson (a module-scoped page, so the page loads once per lesson)
 from the lesson's defaults, resetting with the page's own buttons if an earlier test left it elsewhere.
 Every lesson gets the typed rate and the downloads (its console and program differ); the table edit
 and the diverging preset each run on one lesson without a bias and one with (the renderer is shared).
+
+The same pages guard against sending more: the websocket bytes of opening each lesson and of the
+typed rate's rerun. Not a timing test (timings depend on the machine's load): bytes do not. The
+budgets are the sizes measured when the heavy sections became lazy tabs (lessons 1-2 ≈ 35 KB, lessons
+3-4 ≈ 99 KB, the landscape's contour being most of it), with ~40 % headroom. A section that starts
+sending its content on every rerun while its tab is closed (the replay's frames, the sweep, the race,
+a 5,000-row table), or a chart that starts sending per-point text again, breaks it: make that part
+lazy, or raise the budget here on purpose, with the reason.
 """
 
 from __future__ import annotations
@@ -22,11 +30,13 @@ from core import analysis
 from core.catalog import lesson
 from core.data import presets
 from tests.support import CLICK_MS, LESSON_PATH, reference
+from tests.support.browser import listen
 
 pytestmark = pytest.mark.e2e
 
 LESSONS = (1, 2, 3, 4)
 LR = 0.02  # not any lesson's default, and stable for every lesson's data
+BUDGET = {1: 48_000, 2: 48_000, 3: 140_000, 4: 140_000}  # bytes, for opening the page and for one change
 
 
 def lesson_id(n: int) -> str:
@@ -63,8 +73,14 @@ def lesson_page(app_factory, server):
             for app in current.values():
                 app.close()
             current.clear()
-            current[n] = app_factory(server.url)
-            current[n].goto(LESSON_PATH[n])
+            app = current[n] = app_factory(server.url)
+            listen(app)
+            app.ws_listen = True
+            app.goto(LESSON_PATH[n])
+            app.page.wait_for_timeout(300)  # anything sent after the run finished counts too
+            app.ws_listen = False
+            app.opened_bytes = sum(map(len, app.ws_frames))
+            app.ws_frames.clear()
         return current[n]
 
     yield get
@@ -88,8 +104,14 @@ def at_defaults(lesson_page, n):
 def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
     app = at_defaults
     before = app.snapshot_charts()
+    app.ws_listen = True
     app.set_number("Learning rate (exact)", f"{LR}")
     after = app.wait_charts_change()
+    app.page.wait_for_timeout(300)
+    app.ws_listen = False
+    changed = sum(map(len, app.ws_frames))
+    app.ws_frames.clear()
+    assert 5_000 < changed <= BUDGET[n], f"one rate change on lesson {n} sent {changed:,} bytes (budget {BUDGET[n]:,})"
     run = core.run_lesson(n, lr=LR)
     assert app.console() == lines(run.log_text)
     assert trace(after, "loss (before")["customdata"] == pytest.approx(run.history["loss"].tolist(), rel=1e-12)
@@ -99,6 +121,12 @@ def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
     app.click("Reset to the lesson's defaults")
     assert app.console() == reference(n)
     assert app.page.get_by_label("Learning rate (exact)", exact=True).input_value() == f"{lesson(n).defaults().lr:g}"
+
+
+@pytest.mark.parametrize("n", LESSONS, ids=lesson_id)
+def test_opening_the_lesson_sent_at_most_the_budget(n, lesson_page):
+    opened = lesson_page(n).opened_bytes  # recorded when the page was opened, before any test changed it
+    assert 5_000 < opened <= BUDGET[n], f"opening lesson {n} sent {opened:,} bytes (budget {BUDGET[n]:,})"
 
 
 @pytest.mark.parametrize("n", [1, 3], ids=lesson_id)  # w·x, and w·x + b

@@ -1,5 +1,6 @@
-"""The step-through in Chromium: open it, step through every phase on lessons 1 and 3, at a laptop's and a
-projector's size; screenshots of each phase go to docs/screenshots/ (stepthrough-lesson{n}-{phase}-{w}x{h}.png)."""
+"""The step-through in Chromium: open it, step through every phase on lessons 1 and 3; each phase is
+photographed at a laptop's and a projector's size (the window resized between the two, one walk per
+lesson), into docs/screenshots/ (stepthrough-lesson{n}-{phase}-{w}x{h}.png)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,10 @@ _GRAPH_DRAWN = """(ops) => {
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("n", (1, 3))
-def test_step_through_every_phase(n, size, server, new_app):
-    width, height = size
-    app = new_app(server.url, width=width, height=height)
+def test_step_through_every_phase(n, server, new_app):
+    sizes = list(SIZES)
+    app = new_app(server.url, *sizes[0])
     app.goto(LESSON_PATH[n])
     app.act(lambda: app.page.get_by_role("tab", name="Step through one epoch").click())
     section = app.page.locator(_SECTION)
@@ -56,6 +56,13 @@ def test_step_through_every_phase(n, size, server, new_app):
         app.page.wait_for_function(_MARKED, arg=[str(k) for k in lines[phase]])
         marked = section.locator("[data-mark=phase]").all_inner_texts()
         assert [int(t.split()[0]) for t in marked] == lines[phase], phase
-        section.get_by_label("Epoch", exact=True).evaluate(_SCROLL_TO)
-        app.page.screenshot(path=str(SHOTS / f"stepthrough-lesson{n}-{phase.replace('_', '-')}-{width}x{height}.png"))
+        # Both sizes, the current one first: one resize per phase, ending at the size the next phase starts in.
+        for k, (width, height) in enumerate(sizes):
+            if k:
+                app.page.set_viewport_size({"width": width, "height": height})
+                app.page.wait_for_timeout(400)  # Streamlit's layout and Plotly's responsive redraw settle
+            section.get_by_label("Epoch", exact=True).evaluate(_SCROLL_TO)
+            name = f"stepthrough-lesson{n}-{phase.replace('_', '-')}-{width}x{height}.png"
+            app.page.screenshot(path=str(SHOTS / name))
+        sizes.reverse()
     assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
