@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import random
 import subprocess
 import sys
@@ -22,7 +23,9 @@ def _case(n: int, **changes) -> Settings:
     return lesson(n).defaults().replace(**changes)
 
 
-# Each case runs in its own `python` process (about 1-2 s each, for importing torch).
+# The document's defaults each run in their own `python` process; these cases run as files, one after
+# another, in one more (each process spends ~3 CPU-seconds importing torch). Each script seeds torch
+# itself when it draws from it, so the order changes nothing.
 CASES = {
     "l1-floats-seed123-every1-predict2.5": _case(
         1, x=(0.1, -2.5, 1e-3, 4, 6), y=(0.3, -5.1, 0.002, 7.5, 12), seed=123, log_every=1, epochs=12,
@@ -58,9 +61,36 @@ def test_defaults_print_the_documents_output(n: int, tmp_path: Path):
     assert out == train(s).log_text
 
 
-@pytest.mark.parametrize("s", CASES.values(), ids=CASES.keys())
-def test_script_prints_the_labs_log(s: Settings, tmp_path: Path):
-    assert _run(script(s), tmp_path) == train(s).log_text
+# Runs each file given as __main__, as `python file` would, and prints what each printed, as JSON.
+_IN_TURN = """
+import contextlib, io, json, runpy, sys
+printed = {}
+for path in sys.argv[1:]:
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        runpy.run_path(path, run_name="__main__")
+    printed[path] = out.getvalue()
+print(json.dumps(printed))
+"""
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> dict[str, str]:
+    """What each case's script prints, all run in one plain `python` process outside the project."""
+    folder = tmp_path_factory.mktemp("cases")
+    paths = {}
+    for name, s in CASES.items():
+        paths[name] = folder / f"{name}.py"
+        paths[name].write_text(script(s))
+    done = subprocess.run([sys.executable, "-c", _IN_TURN, *map(str, paths.values())], cwd=folder,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    return {name: out[str(path)] for name, path in paths.items()}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_script_prints_the_labs_log(name: str, printed: dict[str, str]):
+    assert printed[name] == train(CASES[name]).log_text
 
 
 def test_a_diverging_run_still_matches_digit_for_digit():
