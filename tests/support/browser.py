@@ -224,7 +224,6 @@ class App:
         self.page_errors: list[str] = []
         self.external: list[str] = []
         self.opened: set[str] = set()  # paths opened by URL (deep links)
-        self.lost_clicks: list[dict] = []  # the option's place before and after each click that missed (see choose)
         self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
 
@@ -343,33 +342,6 @@ class App:
     def click(self, name: str) -> None:
         """Click a button (exactly one may match) and wait for the rerun."""
         self.act(lambda: self.button(name).click(timeout=CLICK_MS))
-
-    def choose(self, option: str, attempts: int = 3) -> None:
-        """Select the radio option with this label by clicking it, as a visitor does; wait for the rerun.
-
-        A Playwright click is one hit check, then a mouse-down and a mouse-up at that point, sent to the
-        browser as separate messages. Streamlit 1.67's radio (react-aria's usePress) selects on the click
-        event of a press that began and ended on the same option: if the option is not under the pointer
-        for both (it moved or was re-rendered in between, which a busy page makes likelier), the press is
-        dropped without a trace (nothing selected, no rerun, no error), and waiting for a rerun then waits
-        for nothing. Selecting an option is idempotent, so the click is repeated until the option reads as
-        checked (set in the click's own event handler, before any rerun), and only then is the rerun
-        awaited. Each missed click is recorded in `lost_clicks`.
-        """
-        radio = self.page.get_by_role("radio", name=option, exact=True)
-        before = self.runs()
-        label = self.page.get_by_text(option, exact=True)
-        for _ in range(attempts):
-            at = label.bounding_box(timeout=CLICK_MS)
-            label.click(timeout=CLICK_MS)
-            try:
-                expect(radio).to_be_checked(timeout=2_000)
-                break
-            except AssertionError:
-                self.lost_clicks.append({"before": at, "after": label.bounding_box(), "runs": self.runs()})
-        else:
-            raise AssertionError(f"{attempts} clicks on {option!r} did not select it; problems: {self.problems()}")
-        self.wait_run(before)
 
     def set_number(self, label: str, value: str) -> None:
         """Type into a number input and press Enter, as a visitor does; wait for the rerun."""
