@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.catalog import lesson
-from tests.support.apptest import open_page, open_tab
+from tests.support.apptest import figures, open_page, open_tab
 
 
 def open_lesson(n: int) -> AppTest:
@@ -16,7 +16,7 @@ def open_lesson(n: int) -> AppTest:
 
 
 def charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(figures(at))
 
 
 @pytest.mark.parametrize("n", (1, 2, 3, 4))

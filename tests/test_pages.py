@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import core
@@ -10,6 +12,7 @@ from core.catalog import lesson
 from core.data import presets
 from tests.support.apptest import all_text, console, figures, open_page, open_tab, trace_names
 from tests.support.paths import reference
+from ui import charts, live_chart, plotly_spec, runs
 from ui.nav import url_path
 
 LESSONS = (1, 2, 3, 4)
@@ -148,7 +151,7 @@ def test_only_the_open_tab_is_computed():
     assert [t.label for t in at.tabs] == ["The program", "Replay", "Step through one epoch", "Look closer",
                                           "Epoch log", "Pinned runs", "Learning-rate sweep", "Optimizer race"]
     assert any(c.language == "python" for c in at.code) and not at.dataframe[1:]  # the program only
-    assert len(at.get("plotly_chart")) == 3  # the charts section's three: no replay until its tab is open
+    assert len(figures(at)) == 3  # the charts section's three: no replay until its tab is open
     assert not any("optimizer.step()` is lesson 1" in h.value for h in at.subheader)
     open_tab(at, 2, "Look closer")
     assert not any(c.language == "python" for c in at.code)
@@ -195,3 +198,18 @@ def test_epoch_log_has_unambiguous_columns():
     assert list(log.columns) == ["epoch", "loss (before update)", "w (before update)", "dL/dw", "w (after update)",
                                  "b (before update)", "dL/db", "b (after update)"]
     assert len(log) == 100
+
+
+@pytest.mark.parametrize("n", (1, 3))
+def test_the_charts_are_live_charts_holding_the_figures_st_plotly_chart_would_send(n):
+    assert live_chart.CHUNK is not None, "Streamlit's Plotly bundle not found: the charts fell back to st.plotly_chart"
+    at = open_page(n)
+    live = [el for el in at.get("bidi_component") if el.proto.component_name == live_chart.NAME]
+    assert len(live) == 3 and not at.get("plotly_chart")
+    view = runs.build(lesson(n).defaults())
+    epochs = len(view.run.history)
+    specs = [charts.loss_chart(view), charts.fit_chart(view, epochs), charts.landscape_chart(view)]
+    for el, spec in zip(live, specs, strict=True):
+        data = json.loads(el.proto.json)
+        assert data["chunk"] == live_chart.CHUNK
+        assert data["figure"] == json.loads(json.dumps(plotly_spec.encode(spec)))

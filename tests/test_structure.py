@@ -27,6 +27,7 @@ from core.lessons import train
 from core.program import Program, Step
 from core.script import line_map, script
 from core.settings import problems
+from tests.support.apptest import figures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,7 +89,7 @@ def test_a_fifth_lesson_is_one_spec_and_renders_through_the_normal_renderer(fift
     assert console.rstrip("\n") + "\n" == train(s).log_text
     program = next(c.value for c in at.code if c.language == "python")
     assert "momentum=0.9" in program and program.rstrip("\n") == script(s).rstrip("\n")
-    assert len(at.get("plotly_chart")) == 3
+    assert len(figures(at)) == 3
     assert at.number_input(key="l5.lr").value == 0.01
     assert {"The math", "Results", "Console", "The program"} <= {h.value for h in at.subheader}
     assert [t.label for t in at.tabs] == ["The program", "Epoch log"]

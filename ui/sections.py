@@ -17,7 +17,7 @@ from core import explain, insight
 from core.analysis import number
 from core.script import script
 from core.view import View
-from ui import charts, compare, controls, plotly_spec, runs
+from ui import charts, compare, controls, live_chart, runs
 from ui import explain as ui_explain
 from ui.replay import replay_section
 from ui.step_through import step_through_section
@@ -33,15 +33,15 @@ def charts_section(view: View) -> None:
         head, toggle = st.columns([2, 1], vertical_alignment="bottom")
         head.subheader("Loss per epoch")
         log_y = toggle.toggle("Log scale", value=True, key=k("log_y"))
-        plotly_spec.chart(charts.loss_chart(view, log_y=log_y), key=k("loss_chart"))
+        live_chart.draw(charts.loss_chart(view, log_y=log_y), k("loss_chart"))
     with right:
         st.subheader("The fit")
         epochs = len(view.run.history)
         epoch = st.slider("Line after epoch", 0, epochs, epochs, key=k(f"fit_epoch{epochs}"),
                           help="0 is the starting line; move to watch the line settle.")
-        plotly_spec.chart(charts.fit_chart(view, epoch), key=k("fit_chart"))
+        live_chart.draw(charts.fit_chart(view, epoch), k("fit_chart"))
     st.subheader("The loss landscape and the path gradient descent took")
-    plotly_spec.chart(charts.landscape_chart(view), key=k("landscape_chart"))
+    live_chart.draw(charts.landscape_chart(view), k("landscape_chart"))
 
 
 def console_section(view: View) -> None:

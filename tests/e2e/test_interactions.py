@@ -36,6 +36,7 @@ pytestmark = pytest.mark.e2e
 
 LESSONS = (1, 2, 3, 4)
 LR = 0.02  # not any lesson's default, and stable for every lesson's data
+CHARTS = "[data-testid=stMain] .js-plotly-plot"
 BUDGET = {1: 48_000, 2: 48_000, 3: 140_000, 4: 140_000}  # bytes, for opening the page and for one change
 
 
@@ -104,6 +105,7 @@ def at_defaults(lesson_page, n):
 def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
     app = at_defaults
     before = app.snapshot_charts()
+    app.page.evaluate(f"document.querySelectorAll('{CHARTS}').forEach((e) => {{ e.__kept = true; }})")
     app.ws_listen = True
     app.set_number("Learning rate (exact)", f"{LR}")
     after = app.wait_charts_change()
@@ -112,6 +114,8 @@ def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
     changed = sum(map(len, app.ws_frames))
     app.ws_frames.clear()
     assert 5_000 < changed <= BUDGET[n], f"one rate change on lesson {n} sent {changed:,} bytes (budget {BUDGET[n]:,})"
+    kept = app.page.evaluate(f"[...document.querySelectorAll('{CHARTS}')].map((e) => e.__kept === true)")
+    assert kept == [True, True, True], "each chart is redrawn in place (Plotly.react), not replaced (ui/live_chart)"
     run = core.run_lesson(n, lr=LR)
     assert app.console() == lines(run.log_text)
     assert trace(after, "loss (before")["customdata"] == pytest.approx(run.history["loss"].tolist(), rel=1e-12)

@@ -12,6 +12,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from tests.support.paths import ROOT
+from ui import live_chart
 
 # The lesson pages' scripts, relative to app.py (what AppTest.switch_page takes).
 LESSON_SCRIPTS = {
@@ -79,8 +80,21 @@ def plain(v):
 
 
 def figures(at: AppTest) -> list[dict]:
-    """Every Plotly chart on the page, as its figure dict with plain lists."""
-    return [plain(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+    """Every Plotly chart on the page in page order (st.plotly_chart and ui.live_chart's), as its figure dict with
+    plain lists."""
+    found: list[dict] = []
+
+    def walk(node) -> None:
+        kind = getattr(node, "type", None)
+        if kind == "plotly_chart":
+            found.append(plain(json.loads(node.proto.spec)))
+        elif kind == "bidi_component" and node.proto.component_name == live_chart.NAME:
+            found.append(plain(json.loads(node.proto.json)["figure"]))
+        for child in (getattr(node, "children", None) or {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
 
 
 def trace_names(fig: dict) -> list[str]:
