@@ -43,6 +43,8 @@ def test_sections_open_lazily_and_pin(n):
     at.number_input(key=k + "lr").set_value(0.02).run()
     assert not at.exception, at.exception
     assert "lr 0.0" in "\n".join(str(df.value) for df in at.dataframe)
+    table = next(df.value for df in at.dataframe if "what differs" in df.value.columns)
+    assert list(table["pin"]) == ["1", "—"] and list(table["what differs"])[-1] == "this run"
     at.button(key=k + "unpin_all").click().run()
     assert at.session_state[k + "pins"] == []
 

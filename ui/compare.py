@@ -179,10 +179,11 @@ def pinned_section(view: View) -> None:
                      key=_k(view, "pins_open"), on_change="rerun") as box:
         if not box.open:
             return
-        rows = [{"pin": i + 1, "what differs": differs(p["settings"], view.settings), "lr": p["settings"].lr,
+        # The pin column is text, so this run's row reads "—" rather than the grid's grey "None".
+        rows = [{"pin": str(i + 1), "what differs": differs(p["settings"], view.settings), "lr": p["settings"].lr,
                  "epochs": p["settings"].epochs, "final loss": p["final_loss"], **p["params"]}
                 for i, p in enumerate(pins)]
-        rows.append({"pin": None, "what differs": "this run", "lr": view.settings.lr, "epochs": view.settings.epochs,
+        rows.append({"pin": "—", "what differs": "this run", "lr": view.settings.lr, "epochs": view.settings.epochs,
                      "final loss": view.run.final_loss, **view.run.params})
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         a, b = st.columns(2, gap="large")
