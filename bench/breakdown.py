@@ -261,12 +261,9 @@ def wire_part(app, rate: str, previous: dict) -> dict:
     """Bytes the browser receives during one rate change, by element type; re-sent identical elements."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    frames = app.ws_frames
-    frames.clear()
-    app.ws_listen = True
-    app.measure_rate_change(rate)
-    app.page.wait_for_timeout(300)
-    app.ws_listen = False
+    from tests.support.browser import recorded
+
+    frames = recorded(app, lambda: app.measure_rate_change(rate))
     by_kind: dict[str, dict] = {}
     now: dict = {}
     total = 0

@@ -30,13 +30,12 @@ from core import analysis
 from core.catalog import lesson
 from core.data import presets
 from tests.support import CLICK_MS, LESSON_PATH, reference
-from tests.support.browser import listen
+from tests.support.browser import CHARTS, listen, recorded
 
 pytestmark = pytest.mark.e2e
 
 LESSONS = (1, 2, 3, 4)
 LR = 0.02  # not any lesson's default, and stable for every lesson's data
-CHARTS = "[data-testid=stMain] .js-plotly-plot"
 BUDGET = {1: 48_000, 2: 48_000, 3: 140_000, 4: 140_000}  # bytes, for opening the page and for one change
 
 
@@ -76,12 +75,7 @@ def lesson_page(app_factory, server):
             current.clear()
             app = current[n] = app_factory(server.url)
             listen(app)
-            app.ws_listen = True
-            app.goto(LESSON_PATH[n])
-            app.page.wait_for_timeout(300)  # anything sent after the run finished counts too
-            app.ws_listen = False
-            app.opened_bytes = sum(map(len, app.ws_frames))
-            app.ws_frames.clear()
+            app.opened_bytes = sum(map(len, recorded(app, lambda: app.goto(LESSON_PATH[n]))))
         return current[n]
 
     yield get
@@ -106,13 +100,8 @@ def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
     app = at_defaults
     before = app.snapshot_charts()
     app.page.evaluate(f"document.querySelectorAll('{CHARTS}').forEach((e) => {{ e.__kept = true; }})")
-    app.ws_listen = True
-    app.set_number("Learning rate (exact)", f"{LR}")
+    changed = sum(map(len, recorded(app, lambda: app.set_number("Learning rate (exact)", f"{LR}"))))
     after = app.wait_charts_change()
-    app.page.wait_for_timeout(300)
-    app.ws_listen = False
-    changed = sum(map(len, app.ws_frames))
-    app.ws_frames.clear()
     assert 5_000 < changed <= BUDGET[n], f"one rate change on lesson {n} sent {changed:,} bytes (budget {BUDGET[n]:,})"
     kept = app.page.evaluate(f"[...document.querySelectorAll('{CHARTS}')].map((e) => e.__kept === true)")
     assert kept == [True, True, True], "each chart is redrawn in place (Plotly.react), not replaced (ui/live_chart)"

@@ -91,6 +91,8 @@ INIT_SCRIPT = """
 })();
 """
 
+CHARTS = "[data-testid=stMain] .js-plotly-plot"  # every Plotly chart in the main area
+
 STATE = "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
 
 # True once exactly n charts are in the main area and every one has drawn every trace it holds
@@ -167,7 +169,7 @@ LATENCY_MEASURED = """() => {
 # The replay (ui.replay_chart): the figure with frames in the main area, and a watch that counts, on every
 # animation frame the browser paints (requestAnimationFrame), whether the replay shows a new epoch (the
 # slider's active step changed), and whether a script run started or the script state left "notRunning".
-REPLAY = "[data-testid=stMain] .js-plotly-plot"
+REPLAY = CHARTS  # the replay is the one among them that has frames
 REPLAY_READY = f"""() => [...document.querySelectorAll('{REPLAY}')].some((e) =>
   e._transitionData && e._transitionData._frames && e._transitionData._frames.length > 1
   && e.querySelector('.slider-container') && e.querySelector('.updatemenu-button'))"""
@@ -475,6 +477,20 @@ def listen(app: App) -> None:
         ws.on("framereceived", lambda payload: app.ws_frames.append(payload) if app.ws_listen else None)
 
     app.page.on("websocket", on_ws)
+
+
+def recorded(app: App, action: Callable[[], object], settle_ms: int = 300) -> list:
+    """The websocket frames the browser receives during action() and settle_ms after it (what is sent after a
+    run has finished counts too). listen(app) must have been called before the page was opened."""
+    app.ws_frames.clear()
+    app.ws_listen = True
+    try:
+        action()
+        app.page.wait_for_timeout(settle_ms)
+    finally:
+        app.ws_listen = False
+    frames, app.ws_frames = app.ws_frames, []
+    return frames
 
 
 def hermetic(context, app: App | None = None) -> None:
