@@ -243,34 +243,17 @@ def server_part(root: Path, lessons: list[int], reruns: int) -> dict:
 # ---- wire: websocket frames of one rate change ---------------------------------------------------
 
 
-def _element_kind(msg) -> tuple[str, str]:
-    """(kind, what) of a ForwardMsg: the element type of a new_element delta, or the message type."""
-    kind = msg.WhichOneof("type")
-    if kind != "delta":
-        return kind, ""
-    d = msg.delta.WhichOneof("type")
-    if d == "new_element":
-        el = msg.delta.new_element
-        return el.WhichOneof("type"), ""
-    if d == "add_block":
-        return "add_block", msg.delta.add_block.WhichOneof("type") or ""
-    return d, ""
-
-
 def wire_part(app, rate: str, previous: dict) -> dict:
     """Bytes the browser receives during one rate change, by element type; re-sent identical elements."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    from tests.support.browser import recorded
+    from tests.support.browser import element_kind, messages, recorded
 
     frames = recorded(app, lambda: app.measure_rate_change(rate))
     by_kind: dict[str, dict] = {}
     now: dict = {}
     total = 0
-    for payload in frames:
+    for payload, msg in zip(frames, messages(frames), strict=True):
         data = payload if isinstance(payload, bytes) else payload.encode()
-        msg = ForwardMsg.FromString(data)
-        kind, what = _element_kind(msg)
+        kind, what = element_kind(msg)
         path = tuple(msg.metadata.delta_path)
         body = msg.delta.SerializeToString(deterministic=True) if msg.WhichOneof("type") == "delta" else b""
         now[path] = body

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from core.catalog import Lesson
@@ -54,14 +52,6 @@ def set_lr(les: Lesson, lr: float) -> None:
     st.session_state[key(les, "lr_pick")] = lr
 
 
-@dataclass(frozen=True)
-class Values:
-    """What the controls hold: raw values by field name (not yet checked), and where to show a message for each."""
-
-    values: dict[str, object]
-    slots: dict  # field name -> st.empty() placeholder just below its widget
-
-
 def _sync_exact(les: Lesson) -> None:
     st.session_state[key(les, "lr")] = st.session_state[key(les, "lr_pick")]
 
@@ -91,16 +81,33 @@ def _rate(les: Lesson, f: Field, slots: dict, extra_choices: tuple[float, ...]) 
     slots[f.name] = st.empty()
 
 
-def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> Values:
-    """Draw the lesson's settings in the sidebar and return their values; nothing is validated here.
+def _fields(les: Lesson) -> list[Field]:
+    return [f for f in SCALARS if f.applies(les.params)]
+
+
+def values(les: Lesson) -> dict[str, object]:
+    """What the controls hold, by field name, raw (not yet checked): read before the widgets are drawn.
+
+    A widget returns what its key holds in st.session_state, so the run can start before the sidebar is
+    sent (ui.lesson_page sends the charts first). The starting values are None while the start is random.
+    """
+    ss = st.session_state
+    for name, value in defaults(les).items():
+        ss.setdefault(key(les, name), value)
+    fixed = ss[key(les, "start")] == FIXED
+    return {f.name: ss[key(les, f.name)] if fixed or f not in STARTS else None for f in _fields(les)}
+
+
+def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> dict:
+    """Draw the lesson's settings in the sidebar (after `values`); return each field's message slot.
 
     Every scalar field of core.fields that applies to the lesson gets its widget, in the table's
-    order; the starting values share one "random or fixed" choice.
+    order; the starting values share one "random or fixed" choice. Each slot is an st.empty() right
+    below its widget.
     """
-    for name, value in defaults(les).items():
-        st.session_state.setdefault(key(les, name), value)
+    values(les)  # every key has its value before its widget is drawn
     slots: dict = {}
-    fields = [f for f in SCALARS if f.applies(les.params)]
+    fields = _fields(les)
     starts = [f for f in fields if f in STARTS]
     hidden = st.session_state.get(key(les, "hidden"), {})  # a classroom link's fixed controls (ui.links)
     shown = [f for f in fields if f.name not in hidden]
@@ -134,8 +141,4 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> Values:
                             _number(les, g, slots)
             else:
                 _number(les, f, slots)
-    ss = st.session_state
-    values = {f.name: ss[key(les, f.name)] for f in fields}
-    for f in starts:
-        values[f.name] = values[f.name] if fixed else None
-    return Values(values, slots)
+    return slots

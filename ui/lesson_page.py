@@ -1,7 +1,8 @@
-"""render_lesson(key): one renderer for every lesson — controls → settings → one view → the lesson's sections.
+"""render_lesson(key): one renderer for every lesson — data → (a fragment:) settings → one view → sections → controls.
 
 Two layouts of the same sections: the page (the charts and the console always drawn, the rest in tabs)
 and the presenter view (ui.presenter: every section a tab, the replay first, the data one click away).
+Both put what the settings decide in one fragment (`_run`), so a change of setting reruns only that.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from core.catalog import Lesson, lesson
 from core.data import DataError
 from core.settings import MAX_EPOCHS_PAGE, Settings, problems
 from ui import controls, explain, links, presenter, runs, sections
-from ui.controls import Values
 from ui.data_table import data_ui
 
 
@@ -40,34 +40,30 @@ def render_lesson(key: int | str) -> None:
 
 def _page(les: Lesson, menu) -> None:
     """The lesson page: what it adds, the math, data beside the results, the charts, the console, the tabs."""
-    # Places first, contents after: what a change changes (the charts, the results, the console) is sent
-    # right after the inputs that decide the run, and what it leaves as it was (what the lesson adds, the
-    # math, the sidebar's menu and link: ~30 elements) after it. Side by side with the old order, the
-    # console showed its new text ~30 % sooner (bench/browser_latency.py); the loss line moved within noise.
     head = st.container()
     data_col, results_col = st.columns([2, 3], gap="large")
     with data_col:
         points = data_ui(les)
-    settings = _controls(les, points)
     with results_col:
         results = st.container()
-    view = None if settings is None else runs.build(settings)
-    if view is not None:
+
+    def show(view) -> None:
         fill = [(st.container(), sections.SECTIONS[name].draw) for name in les.sections]
         fill.insert(min(1, len(fill)), (results, explain.results_ui))  # after the first section, the charts
         for place, draw in fill:
             with place:
                 draw(view)
-    with head:
-        st.markdown(f"**What this lesson adds:** {les.adds}")
-        explain.math_ui(les)
-    links.write(les, settings, menu)
-    if view is None:
+        _tabs(les, view, les.tabs, "tab")
+
+    def fix() -> None:
         with results:
             st.subheader("Results")
             _fix_input()
-        return
-    _tabs(les, view, les.tabs, "tab")
+
+    _run(les, points, menu, show, fix)
+    with head:  # after the run: a full rerun sends what it changes first
+        st.markdown(f"**What this lesson adds:** {les.adds}")
+        explain.math_ui(les)
 
 
 def _presenter(les: Lesson, menu) -> None:
@@ -79,23 +75,43 @@ def _presenter(les: Lesson, menu) -> None:
         explain.update_ui(les)
     with data, st.expander("Data", icon=":material/table:"):
         points = data_ui(les)
-    settings = _controls(les, points)
-    links.write(les, settings, menu)
-    if settings is None:
+
+    def show(view) -> None:
+        with verdict:
+            explain.verdict_ui(view)
+        _tabs(les, view, les.presenter_tabs, "present_tab")
+
+    def fix() -> None:
         with verdict:
             _fix_input()
-        return
-    view = runs.build(settings)
-    with verdict:
-        explain.verdict_ui(view)
-    _tabs(les, view, les.presenter_tabs, "present_tab")
+
+    _run(les, points, menu, show, fix)
 
 
-def _controls(les: Lesson, points) -> Settings | None:
-    """The sidebar's controls, checked (the link and the menu, which follow the settings, are written after)."""
-    # The sidebar is drawn after the data, so the rate slider can offer this data's own critical rates.
-    values = controls.controls_ui(les, _rate_choices(les, points))
-    return _settings(les, values, points)
+@st.fragment
+def _run(les: Lesson, points: tuple | DataError, menu, show, fix) -> None:
+    """Everything the settings decide: the run's sections (`show(view)`, or `fix()` if an input is wrong),
+    the sidebar's controls and the link. A fragment, so a change of setting reruns this alone.
+
+    The data and the lesson's text are outside it: they do not depend on the settings, so a rate change
+    does not send them again (a data edit, outside, reruns the whole page). Inside, the run goes first:
+    its settings are read from the controls' keys before the controls are drawn (a widget returns what
+    its key holds), and the run is built before this code sends its first element, so the charts are
+    sent as soon as it is ready, ahead of the ~20 sidebar elements.
+    """
+    found, settings = _settings(les, controls.values(les), points)
+    view = None if settings is None else runs.build(settings)  # before the first element: see above
+    side = st.sidebar.container()  # the controls, then the link, below the menu
+    if view is None:
+        fix()
+    else:
+        show(view)
+    with side:
+        slots = controls.controls_ui(les, _rate_choices(les, points))
+    for field, message in found.items():
+        if field in slots:
+            slots[field].error(message)
+    links.write(les, settings, menu)
 
 
 def _fix_input() -> None:
@@ -125,14 +141,9 @@ def _landmarks(x: tuple[float, ...], bias: bool) -> tuple[float, ...]:
     return controls.landmark_rates(analysis.curvature(x, bias).eigenvalues[-1])
 
 
-def _settings(les: Lesson, v: Values, points: tuple | DataError) -> Settings | None:
-    """Checked settings, or None after showing each problem next to its input."""
+def _settings(les: Lesson, raw: dict, points: tuple | DataError) -> tuple[dict[str, str], Settings | None]:
+    """Each input's problem by field name, and the checked settings (None if any input or the data is wrong)."""
     x, y = ((), ()) if isinstance(points, DataError) else points
-    s = Settings(lesson=les.number, x=x, y=y, **v.values)
+    s = Settings(lesson=les.number, x=x, y=y, **raw)
     found = problems(s, MAX_EPOCHS_PAGE)
-    for field, message in found.items():
-        if field in v.slots:
-            v.slots[field].error(message)
-    if found or isinstance(points, DataError):
-        return None
-    return s
+    return found, None if found or isinstance(points, DataError) else s

@@ -30,7 +30,7 @@ from core import analysis
 from core.catalog import lesson
 from core.data import presets
 from tests.support import CLICK_MS, LESSON_PATH, reference
-from tests.support.browser import CHARTS, listen, recorded
+from tests.support.browser import CHARTS, element_kind, listen, messages, recorded
 
 pytestmark = pytest.mark.e2e
 
@@ -100,9 +100,19 @@ def test_typed_learning_rate_reruns_console_and_charts(n, at_defaults):
     app = at_defaults
     before = app.snapshot_charts()
     app.page.evaluate(f"document.querySelectorAll('{CHARTS}').forEach((e) => {{ e.__kept = true; }})")
-    changed = sum(map(len, recorded(app, lambda: app.set_number("Learning rate (exact)", f"{LR}"))))
+    frames = recorded(app, lambda: app.set_number("Learning rate (exact)", f"{LR}"))
     after = app.wait_charts_change()
+    changed = sum(map(len, frames))
     assert 5_000 < changed <= BUDGET[n], f"one rate change on lesson {n} sent {changed:,} bytes (budget {BUDGET[n]:,})"
+    # The rate reruns only what the settings decide (ui.lesson_page._run, a fragment), run first: the data
+    # and the lesson's text are not sent again, and the charts go before the sidebar's controls.
+    sent = [(element_kind(m)[0], tuple(m.metadata.delta_path), str(m.delta)) for m in messages(frames)
+            if m.WhichOneof("type") == "delta"]
+    assert not [p for k, p, _ in sent if k in ("arrow_data_frame", "dataframe")], "the data editor was sent again"
+    assert not [p for _, p, body in sent if "What this lesson adds" in body], "the lesson's text was sent again"
+    first_chart = next(i for i, (k, _, _) in enumerate(sent) if k == "bidi_component")
+    first_control = next(i for i, (k, p, _) in enumerate(sent) if p[0] == 1 and k == "number_input")
+    assert first_chart < first_control, "the controls were sent before the charts"
     kept = app.page.evaluate(f"[...document.querySelectorAll('{CHARTS}')].map((e) => e.__kept === true)")
     assert kept == [True, True, True], "each chart is redrawn in place (Plotly.react), not replaced (ui/live_chart)"
     run = core.run_lesson(n, lr=LR)

@@ -493,6 +493,26 @@ def recorded(app: App, action: Callable[[], object], settle_ms: int = 300) -> li
     return frames
 
 
+def element_kind(msg) -> tuple[str, str]:
+    """(kind, what) of a ForwardMsg: the element type of a new_element delta, or the message type."""
+    kind = msg.WhichOneof("type")
+    if kind != "delta":
+        return kind, ""
+    d = msg.delta.WhichOneof("type")
+    if d == "new_element":
+        return msg.delta.new_element.WhichOneof("type"), ""
+    if d == "add_block":
+        return "add_block", msg.delta.add_block.WhichOneof("type") or ""
+    return d, ""
+
+
+def messages(frames: list) -> list:
+    """The recorded frames as ForwardMsg protos, in the order the browser received them."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    return [ForwardMsg.FromString(f if isinstance(f, bytes) else f.encode()) for f in frames]
+
+
 def hermetic(context, app: App | None = None) -> None:
     """Answer requests to other hosts from here, and record them in app.external: the tests never need
     the internet, and one that fails offline does not show up as a puzzling console error. (Example:
