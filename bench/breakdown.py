@@ -419,7 +419,6 @@ CUTS = {
 }
 
 
-_LOSS_LINE = "() => !!document.querySelector('[data-testid=stMain] .js-plotly-plot .scatterlayer .trace .js-line')"
 
 
 def patched_copy(src: Path, dst: Path, subs: list[tuple[str, str, str]]) -> Path:
@@ -439,6 +438,7 @@ def cuts_part(base: Path, lessons: list[int], reruns: int, browser_changes: int,
     rerun = _load_bench("rerun_latency")
     blat = _load_bench("browser_latency")
     from tests.support import fresh_rate, launch, sync_playwright
+    from tests.support.browser import LOSS_LINE
 
     out: dict = {}
     with tempfile.TemporaryDirectory(prefix="gdl-cuts-") as tmp:
@@ -467,7 +467,7 @@ def cuts_part(base: Path, lessons: list[int], reruns: int, browser_changes: int,
                         app = side.app(browser, srv.url)
                         app.goto(blat.LESSON_PATH[n], wait=False)  # a cut may draw fewer charts
                         app.wait_run(0)
-                        app.page.wait_for_function(_LOSS_LINE)
+                        app.page.wait_for_function(f"() => !!document.querySelector('{LOSS_LINE}')")
                         app.measure_rate_change("0.005")
                         app.measure_rate_change("0.006")
                         apps.append(app)

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support import LESSON_PATH, PAGES, Server, fresh_rate, launch, new_app, sync_playwright  # noqa: E402
-from tests.support.browser import HOME_DRAWN  # noqa: E402
+from tests.support.browser import CHARTS, CODE, HOME_DRAWN, STATE  # noqa: E402
 from tests.support.checkout import checkout, resolve  # noqa: E402
 from tests.support.paths import ARTIFACTS  # noqa: E402
 
@@ -49,12 +49,12 @@ TARGET_CHANGE_MS = 300
 LOG_DIR = ARTIFACTS / "bench" / "servers"
 CACHED = ("0.02", "0.03")  # stable on every lesson's default data, and no lesson's default
 
-_LESSON_DRAWN = """(n) => window.__gdl.done > n
-  && document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'
-  && [...document.querySelectorAll('[data-testid=stMain] [data-testid=stCode] code')]
+_LESSON_DRAWN = f"""(n) => window.__gdl.done > n
+  && {STATE} === 'notRunning'
+  && [...document.querySelectorAll('{CODE}')]
        .some((e) => e.textContent.startsWith('epoch 1:'))
-  && [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')].length === 3
-  && [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+  && [...document.querySelectorAll('{CHARTS}')].length === 3
+  && [...document.querySelectorAll('{CHARTS}')]
        .every((e) => e.querySelectorAll('.scatterlayer .trace, .contourlayer .contour').length > 0)"""
 
 

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 import core  # noqa: E402
 from core.fields import BY_NAME  # noqa: E402
 from tests.support import LESSON_PATH, LR_LABEL, Server, launch, new_app, sync_playwright  # noqa: E402
-from tests.support.browser import CHARTS_DRAWN, CODE, STATE  # noqa: E402
+from tests.support.browser import CHARTS, CHARTS_DRAWN, CODE, STATE  # noqa: E402
 from tests.support.paths import ARTIFACTS  # noqa: E402
 
 LOG_DIR = ARTIFACTS / "bench" / "servers"
@@ -93,7 +93,7 @@ WATCH = f"""
 # Arm the change: remember the charts' data, the console and the runs; stamp the Enter key-down, then the
 # rerun's start, its end, and the page drawn with the new run.
 ARM_CHANGE = f"""() => {{
-  const els = () => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')];
+  const els = () => [...document.querySelectorAll('{CHARTS}')];
   const old = {{data: els().map((e) => e.data), text: window.__console(), runs: window.__gdl.done,
                starts: window.__gdl.startedAt.length}};
   window.__change = {{t0: null, runs: old.runs, starts: old.starts}};

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support import Server, launch, new_app, sync_playwright
+from tests.support.browser import CHARTS
 
 CASES = [  # (label, path with query, button)
     ("lesson 3, 100 epochs, 1×", "/Model_loss_and_optimizer?present=1", "▶ Play"),
@@ -59,7 +60,7 @@ def main() -> None:
                     # what the page could reach on an idle core (the machine is shared: see the load average).
                     per_cpu.append(got["changes"] / max(_busy(cdp) - before, 1e-9))
                     duration = app.page.evaluate(
-                        f"""() => {{ const gd = document.querySelector('[data-testid=stMain] .js-plotly-plot');
+                        f"""() => {{ const gd = document.querySelector('{CHARTS}');
                         const b = gd.layout.updatemenus[0].buttons.find((b) => b.label === '{button}');
                         return b.args[1].frame.duration; }}""")
                     nominal = 1000 / duration

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import CHARTS
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +17,7 @@ def _tab(app, label: str, charts: int) -> None:
     """Open the page's tab `label` (computed on the server when chosen) and wait for its charts."""
     app.act(lambda: app.page.get_by_role("tab", name=label).click())
     app.page.wait_for_function(
-        "(n) => document.querySelectorAll('[data-testid=stMain] .js-plotly-plot').length === n",
+        f"(n) => document.querySelectorAll('{CHARTS}').length === n",
         arg=charts)
     app.page.wait_for_timeout(600)  # plotly's transitions settle
 
@@ -43,7 +44,7 @@ def test_compare_sections_and_screenshots(server, new_app, n, size):
     app.click("Pin this run")
     app.set_number("Learning rate (exact)", "0.03")
     app.page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=stMain] .js-plotly-plot').length === 5")
+        f"() => document.querySelectorAll('{CHARTS}').length === 5")
     app.page.wait_for_timeout(800)
     _shoot(app, "Pinned runs", SHOTS / f"compare-lesson{n}-pinned-{w}x{h}.png")
     # The sweep: its chart beside the page's three.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import CHARTS
 from tests.support.paths import LESSON_PATH
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +42,7 @@ def test_pause_stops_part_way_and_play_resumes_from_there(server, new_app):
     assert resumed["runsStarted"] == 0
 
 
-_REPLAY = """[...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+_REPLAY = f"""[...document.querySelectorAll('{CHARTS}')]
   .find((e) => e._transitionData && e._transitionData._frames && e._transitionData._frames.length)"""
 _ACTIVE = f"() => ({_REPLAY})._fullLayout.sliders[0].active"
 _SHOWN = f"() => {{ const s = ({_REPLAY})._fullLayout.sliders[0]; return s.steps[s.active].label; }}"

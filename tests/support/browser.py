@@ -92,24 +92,25 @@ INIT_SCRIPT = """
 """
 
 CHARTS = "[data-testid=stMain] .js-plotly-plot"  # every Plotly chart in the main area
+LOSS_LINE = f"{CHARTS} .scatterlayer .trace .js-line"  # the first chart's first line: the loss per epoch
 
 STATE = "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
 
 # True once exactly n charts are in the main area and every one has drawn every trace it holds
 # (a scatter trace is a g.trace in .scatterlayer, a contour a g.contour in .contourlayer).
-CHARTS_DRAWN = """(n) => {
-  const els = [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')];
-  return els.length === n && els.every((e) => {
+CHARTS_DRAWN = f"""(n) => {{
+  const els = [...document.querySelectorAll('{CHARTS}')];
+  return els.length === n && els.every((e) => {{
     const data = e.data || [];
     const drawn = e.querySelectorAll('.scatterlayer .trace').length
       + e.querySelectorAll('.contourlayer > .contour').length;
     return data.length > 0 && (e._fullData || []).length === data.length && drawn === data.length;
-  });
-}"""
+  }});
+}}"""
 
 # The home page's first run finished and its chart has drawn a line.
 HOME_DRAWN = f"""() => {{
-  const chart = document.querySelector('[data-testid=stMain] .js-plotly-plot');
+  const chart = document.querySelector('{CHARTS}');
   return window.__gdl && window.__gdl.done > 0 && {STATE} === 'notRunning'
     && chart && chart.data && chart.data.length > 0 && chart.querySelectorAll('.scatterlayer .trace').length > 0;
 }}"""
@@ -120,18 +121,18 @@ CONSOLE_SHOWN = f"() => [...document.querySelectorAll('{CODE}')].some((e) => e.t
 
 # Each chart's traces as plain arrays. Plotly 7 receives arrays as base64 ({dtype, bdata}); the
 # decoded typed arrays live in gd._fullData, which is what Plotly actually drew.
-CHART_DATA = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')].map((e) =>
-  (e._fullData || []).map((t) => {
+CHART_DATA = f"""() => [...document.querySelectorAll('{CHARTS}')].map((e) =>
+  (e._fullData || []).map((t) => {{
     const arr = (v) => (v == null || typeof v !== 'object') ? v : Array.from(v);
-    return {name: t.name, type: t.type, x: arr(t.x), y: arr(t.y), customdata: arr(t.customdata)};
-  }))"""
+    return {{name: t.name, type: t.type, x: arr(t.x), y: arr(t.y), customdata: arr(t.customdata)}};
+  }}))"""
 
 # Arms one latency measurement: the clock starts at the Enter key-down in the exact-rate box and each
 # mark is stamped when first seen after it: the loss chart's first line (its SVG path, i.e. what is on
 # screen) changed, the console text changed. The rerun's start and end are the first ones window.__gdl
 # stamps after the key (their messages' arrival; see INIT_SCRIPT), read by LATENCY_MEASURED.
 ARM_LATENCY = f"""() => {{
-  const lossLine = () => document.querySelector('[data-testid=stMain] .js-plotly-plot .scatterlayer .trace .js-line')
+  const lossLine = () => document.querySelector('{LOSS_LINE}')
     ?.getAttribute('d');
   const console_ = () => [...document.querySelectorAll('{CODE}')]
     .map((e) => e.textContent).find((t) => t.startsWith('epoch 1:'));
