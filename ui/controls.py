@@ -85,6 +85,12 @@ def _fields(les: Lesson) -> list[Field]:
     return [f for f in SCALARS if f.applies(les.params)]
 
 
+def _fill_defaults(les: Lesson) -> None:
+    """Give every control that has no value yet the lesson's default (before its widget is drawn)."""
+    for name, value in defaults(les).items():
+        st.session_state.setdefault(key(les, name), value)
+
+
 def values(les: Lesson) -> dict[str, object]:
     """What the controls hold, by field name, raw (not yet checked): read before the widgets are drawn.
 
@@ -92,8 +98,7 @@ def values(les: Lesson) -> dict[str, object]:
     sent (ui.lesson_page sends the charts first). The starting values are None while the start is random.
     """
     ss = st.session_state
-    for name, value in defaults(les).items():
-        ss.setdefault(key(les, name), value)
+    _fill_defaults(les)
     fixed = ss[key(les, "start")] == FIXED
     return {f.name: ss[key(les, f.name)] if fixed or f not in STARTS else None for f in _fields(les)}
 
@@ -105,7 +110,7 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> dict:
     order; the starting values share one "random or fixed" choice. Each slot is an st.empty() right
     below its widget.
     """
-    values(les)  # every key has its value before its widget is drawn
+    _fill_defaults(les)
     slots: dict = {}
     fields = _fields(les)
     starts = [f for f in fields if f in STARTS]

@@ -1,6 +1,6 @@
 // A Plotly chart that stays on the page across reruns and is redrawn in place (see ui/live_chart.py).
 // Streamlit calls this function again, with the same parentElement, whenever the figure changes.
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// data: {figure, config, chunk} from live_chart.draw.
 
 // Streamlit's own Plotly bundle sets window.Plotly when it is first evaluated. A page whose other charts
 // have not loaded it yet imports that same file: the browser fetches and evaluates it once for both.
@@ -20,7 +20,7 @@ export default async function ({ parentElement, data }) {
     parentElement.appendChild(gd);
   }
   const Plotly = await plotly(data.chunk);
-  await Plotly.react(gd, data.figure.data, data.figure.layout, CONFIG);
+  await Plotly.react(gd, data.figure.data, data.figure.layout, data.config);
   // The column can change width without the window resizing (the sidebar folded or unfolded).
   let width = gd.clientWidth;
   const watch = new ResizeObserver(() => {

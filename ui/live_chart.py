@@ -27,6 +27,9 @@ NAME = "gdl_live_chart"
 _BUNDLES = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
 CHUNK = f"./{_BUNDLES[0].name}" if len(_BUNDLES) == 1 else None
 
+# The lab's chart config; st.plotly_chart also drops the lasso and box-select buttons when a chart has no selection.
+_CONFIG = {**plotly_spec.CONFIG, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
 _component = st.components.v2.component(NAME, js=Path(__file__).with_name("live_chart.js").read_text(),
                                         isolate_styles=False) if CHUNK else None
 
@@ -36,4 +39,4 @@ def draw(spec: dict, key: str) -> None:
     if _component is None:
         plotly_spec.chart(spec, key=key)
         return
-    _component(key=key, data={"figure": plotly_spec.encode(spec), "chunk": CHUNK})
+    _component(key=key, data={"figure": plotly_spec.encode(spec), "config": _CONFIG, "chunk": CHUNK})
