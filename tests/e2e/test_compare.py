@@ -16,9 +16,7 @@ SIZES = ((1366, 768), (1920, 1080))
 def _tab(app, label: str, charts: int) -> None:
     """Open the page's tab `label` (computed on the server when chosen) and wait for its charts."""
     app.act(lambda: app.page.get_by_role("tab", name=label).click())
-    app.page.wait_for_function(
-        f"(n) => document.querySelectorAll('{CHARTS}').length === n",
-        arg=charts)
+    app.wait_for(f"(n) => document.querySelectorAll('{CHARTS}').length === n", charts)
     app.page.wait_for_timeout(600)  # plotly's transitions settle
 
 
@@ -43,8 +41,7 @@ def test_compare_sections_and_screenshots(server, new_app, n, size):
     _tab(app, "Pinned runs", 3)
     app.click("Pin this run")
     app.set_number("Learning rate (exact)", "0.03")
-    app.page.wait_for_function(
-        f"() => document.querySelectorAll('{CHARTS}').length === 5")
+    app.wait_for(f"() => document.querySelectorAll('{CHARTS}').length === 5")
     app.page.wait_for_timeout(800)
     _shoot(app, "Pinned runs", SHOTS / f"compare-lesson{n}-pinned-{w}x{h}.png")
     # The sweep: its chart beside the page's three.

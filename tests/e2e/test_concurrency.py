@@ -56,7 +56,7 @@ def test_twelve_visitors_at_once_each_see_their_own_run(server, new_app):
         n, seed, lr = settings_of(i)
         expected = core.run_lesson(n, seed=seed, lr=lr, init_w=None).log_text
         try:
-            app.page.wait_for_function(_CONSOLE_IS, arg=expected)
+            app.wait_for(_CONSOLE_IS, arg=expected)
         except Exception as e:  # playwright only says it timed out: show what the page shows instead
             raise AssertionError(f"visitor {i} (lesson {n}, seed {seed}, lr {lr}) after {app.runs()} runs shows:\n"
                                  f"{app.console()}\nproblems: {app.problems()}") from e

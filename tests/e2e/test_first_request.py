@@ -47,3 +47,7 @@ def test_page_as_first_request_of_a_fresh_server(path, first_visits):
     if path != "/":
         n = next(k for k, v in LESSON_PATH.items() if v == path)
         assert app.console() == reference(n)
+    if path == "/":  # the guard itself: a request to another host is recorded, and never reaches it
+        url = "https://fonts.gstatic.com/s/guard.woff2"
+        assert app.page.evaluate("(u) => fetch(u).then(() => 'reached', () => 'failed')", url) == "failed"
+        assert app.external == [url]

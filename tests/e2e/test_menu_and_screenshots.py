@@ -101,7 +101,7 @@ _MEASURE = """() => {
 def _measure(app, width: int, height: int) -> dict:
     """Set the viewport, wait for the charts to fit their new width, and measure the layout."""
     app.page.set_viewport_size({"width": width, "height": height})
-    app.page.wait_for_function(f"() => ({_MEASURE})().fitted")
+    app.wait_for(f"() => ({_MEASURE})().fitted")
     return app.page.evaluate(_MEASURE)
 
 

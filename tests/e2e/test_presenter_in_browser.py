@@ -39,8 +39,8 @@ def _open(app, n: int) -> None:
     app.opened.add(path)
     app.page.goto(f"{app.base_url}{path}?present=1", wait_until="commit")
     app.wait_run(0)
-    app.page.wait_for_function(REPLAY_READY)
-    app.page.wait_for_function("() => document.fonts.status === 'loaded'")
+    app.wait_for(REPLAY_READY)
+    app.wait_for("() => document.fonts.status === 'loaded'")
 
 
 def _settled(app) -> dict:
@@ -62,8 +62,8 @@ def test_presenter_view_above_the_fold(n, server, new_app):
     """Opened on the smaller projector, then the window resized to the larger one: one page load per lesson."""
     app = new_app(server.url, *SIZES[-1])
     _open(app, n)
-    app.page.wait_for_function("() => { const s = document.querySelector('[data-testid=stSidebar]');"
-                               " return !s || s.getBoundingClientRect().right <= 1; }")  # collapsed
+    app.wait_for("() => { const s = document.querySelector('[data-testid=stSidebar]');"
+                 " return !s || s.getBoundingClientRect().right <= 1; }")  # collapsed
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in reversed(SIZES):
         app.page.set_viewport_size({"width": width, "height": height})
@@ -100,9 +100,9 @@ def test_the_toggle_switches_views_and_the_sidebar_follows(server, new_app):
     sidebar = "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right"
     assert app.page.evaluate(sidebar) > 100  # the page: the sidebar open
     app.act(lambda: app.page.get_by_text("Presenter view", exact=True).click(timeout=CLICK_MS))
-    app.page.wait_for_function(f"() => ({sidebar})() <= 1")  # a rerun's set_page_config folds it
+    app.wait_for(f"() => ({sidebar})() <= 1")  # a rerun's set_page_config folds it
     assert "present=1" in app.page.url
-    app.page.wait_for_function(REPLAY_READY)
+    app.wait_for(REPLAY_READY)
     app.act(lambda: app.page.get_by_text("Presenter view", exact=True).click(timeout=CLICK_MS))
-    app.page.wait_for_function(f"() => ({sidebar})() > 100")  # and unfolds it again
+    app.wait_for(f"() => ({sidebar})() > 100")  # and unfolds it again
     assert "present=1" not in app.page.url

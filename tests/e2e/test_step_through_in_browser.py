@@ -51,9 +51,9 @@ def test_step_through_every_phase(n, server, new_app):
             app.act(lambda: section.get_by_role("button", name="Next ▶").click())
         # The graph has ŷ's part at the forward phase and all of it from the loss on.
         ops = [nd["op"] for nd in tr["graph"] if nd["y_pred"]] if phase == "forward" else [tr["graph"][0]["op"]]
-        app.page.wait_for_function(_GRAPH_DRAWN, arg=ops)
+        app.wait_for(_GRAPH_DRAWN, arg=ops)
         # The fragment's new elements replace the old ones after its run ends: wait for this phase's listing.
-        app.page.wait_for_function(_MARKED, arg=[str(k) for k in lines[phase]])
+        app.wait_for(_MARKED, arg=[str(k) for k in lines[phase]])
         marked = section.locator("[data-mark=phase]").all_inner_texts()
         assert [int(t.split()[0]) for t in marked] == lines[phase], phase
         # Both sizes, the current one first: one resize per phase, ending at the size the next phase starts in.

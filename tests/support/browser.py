@@ -33,12 +33,16 @@ except ImportError:  # callers say how to install it
 from tests.support.keys import LR_LABEL
 from tests.support.paths import PAGES
 
+# The last one makes every host but this machine unresolvable: the tests never need the internet (see hermetic).
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"]
+                "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 CLICK_MS = 20_000  # a button is there once the run that draws it has finished: a missing one fails fast
 # The longest any page condition may take: a cold page draws in ~5-12 s on 2 busy cores. GDL_WAIT_MS raises it on a
 # machine shared with much other work (at a load average of 40-60, twelve cold pages took over 120 s to draw).
 WAIT_MS = int(os.environ.get("GDL_WAIT_MS", "120000"))
+# How often a wait checks its condition in the page. Playwright's default checks on every animation frame, which
+# keeps the headless renderer drawing frames for the whole wait: ~0.5 CPU-s more per page opened, on 2 cores.
+POLL_MS = 50
 
 # window.__gdl: done (finished script runs), doneAt and startedAt (performance.now() of each run's end and start),
 # from the ForwardMsgs the page receives (see the module's docstring). Field numbers from Streamlit's
@@ -236,6 +240,10 @@ class App:
 
     # ---- waiting
 
+    def wait_for(self, predicate: str, arg=None, timeout: float | None = None):
+        """Wait until the JavaScript `predicate(arg)` is truthy in the page (checked every POLL_MS)."""
+        return self.page.wait_for_function(predicate, arg=arg, timeout=timeout, polling=POLL_MS)
+
     def runs(self) -> int:
         """Script runs finished so far in this page."""
         return self.page.evaluate("window.__gdl ? window.__gdl.done : 0")
@@ -243,8 +251,7 @@ class App:
     def wait_run(self, before: int) -> None:
         """Wait until a run that started after `before` runs has finished."""
         try:
-            self.page.wait_for_function(f"(n) => window.__gdl && window.__gdl.done > n && {STATE} === 'notRunning'",
-                                        arg=before)
+            self.wait_for(f"(n) => window.__gdl && window.__gdl.done > n && {STATE} === 'notRunning'", before)
         except Exception as e:  # playwright's timeout says only that it timed out: say what the page is doing
             raise AssertionError(f"no script run finished after run {before}: the page has seen {self.runs()} runs, "
                                  f"its script state is {self.page.evaluate(f'() => {STATE}')!r}, "
@@ -272,11 +279,11 @@ class App:
         """Wait until all the page's charts are drawn and, on a lesson, its console is shown."""
         self.wait_charts(PAGES[path][1])
         if path != "/":
-            self.page.wait_for_function(CONSOLE_SHOWN)
+            self.wait_for(CONSOLE_SHOWN)
 
     def wait_charts(self, n: int) -> None:
         """Wait until exactly n charts are drawn with all their traces."""
-        self.page.wait_for_function(CHARTS_DRAWN, arg=n)
+        self.wait_for(CHARTS_DRAWN, n)
 
     def snapshot_charts(self) -> list[list[dict]]:
         """Remember the charts' data in the page (for wait_charts_change) and return it."""
@@ -285,7 +292,7 @@ class App:
 
     def wait_charts_change(self) -> list[list[dict]]:
         """Poll until every chart's data differs from the last snapshot (Plotly redraws after the run ends)."""
-        self.page.wait_for_function(f"""() => {{
+        self.wait_for(f"""() => {{
           const old = JSON.parse(window.__gdl.charts), now = ({CHART_DATA})();
           return now.length === old.length && now.every((c, i) => JSON.stringify(c) !== JSON.stringify(old[i]));
         }}""")
@@ -302,7 +309,7 @@ class App:
 
         A code block cannot show whether its text ends with a newline, so only that is normalised.
         """
-        self.page.wait_for_function(CONSOLE_SHOWN)
+        self.wait_for(CONSOLE_SHOWN)
         consoles = [t for t in self.page.locator(CODE).all_text_contents() if t.startswith("epoch 1:")]
         assert len(consoles) == 1, f"expected one console block, found {len(consoles)}"
         return consoles[0].rstrip("\n") + "\n"
@@ -366,7 +373,7 @@ class App:
         self.page.evaluate(ARM_LATENCY)
         box.press("Enter")
         try:
-            m = self.page.wait_for_function(LATENCY_MEASURED, polling=50, timeout=timeout_ms).json_value()
+            m = self.wait_for(LATENCY_MEASURED, timeout=timeout_ms).json_value()
         except Exception as e:  # say which of the four never came
             seen = self.page.evaluate("(({line, text, ...rest}) => rest)(window.__lat)")
             raise RuntimeError(f"rate {value}: not all of start, chart, console, run were seen: {seen}, "
@@ -433,8 +440,7 @@ class App:
         path = to / info.value.suggested_filename
         info.value.save_as(path)
         try:
-            self.page.wait_for_function(f"(n) => window.__gdl.done > n || {STATE} !== 'notRunning'", arg=before,
-                                        timeout=2_000)
+            self.wait_for(f"(n) => window.__gdl.done > n || {STATE} !== 'notRunning'", before, timeout=2_000)
         except PlaywrightTimeout:
             return path  # no rerun came
         self.wait_run(before)
@@ -448,7 +454,7 @@ class App:
         """Press a replay button and watch it play: how many new epochs were painted and over how long
         (`fps` = epochs shown per second between the first and the last change), the script states seen
         meanwhile, and the script runs started or finished (a replay must cause none)."""
-        self.page.wait_for_function(REPLAY_READY)
+        self.wait_for(REPLAY_READY)
         self.page.evaluate(WATCH_REPLAY)
         self.replay_button(label).click()
         if until_last:  # played to its last frame (the slider's last step)
@@ -514,18 +520,14 @@ def messages(frames: list) -> list:
     return [ForwardMsg.FromString(f if isinstance(f, bytes) else f.encode()) for f in frames]
 
 
-def hermetic(context, app: App | None = None) -> None:
-    """Answer requests to other hosts from here, and record them in app.external: the tests never need
-    the internet, and one that fails offline does not show up as a puzzling console error. (Example:
-    `page_icon=":material/...:"` makes the browser fetch the icon from fonts.gstatic.com.)"""
-    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"/>'
-
-    def handle(route) -> None:
-        if app is not None:
-            app.external.append(route.request.url)
-        route.fulfill(status=200, content_type="image/svg+xml", body=svg)
-
-    context.route(lambda url: not url.startswith("http://127.0.0.1:"), handle)
+def hermetic(context, app: App) -> None:
+    """Record in app.external every request to another host: the tests never need the internet, and one that
+    would fail offline must say so, not fail with a puzzling console error. (Example: `page_icon=":material/...:"`
+    makes the browser fetch the icon from fonts.gstatic.com.) The browser itself cannot reach another host
+    (BROWSER_ARGS' resolver rule). Not `context.route`: routing turns the browser's cache off and sends each
+    of a page's ~60 requests through Python before it goes out, ~1.1 CPU-s more per page opened."""
+    context.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+               else app.external.append(request.url))
 
 
 def new_app(browser, base_url: str, width: int = 1366, height: int = 768, contexts: list | None = None) -> App:
