@@ -26,14 +26,19 @@ _TEMPLATE = {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white", "font
 # The legend hangs from the top of the figure (yref "container", anchored at its top), and Plotly
 # widens the top margin to fit it. Anchored at its bottom just above the plot instead, it kept its
 # old height's offset after a resize: a window widened from 1366 to 1920 px slid it 18-43 px into the plot.
-_LEGEND = {"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "xanchor": "left", "x": 0}
+# It hangs below a band as tall as Plotly's mode bar (zoom, pan, download...), which appears at the top
+# right while the pointer is over a chart: from the very top, a long legend was written over by the bar.
+_LEGEND = {"orientation": "h", "yref": "container", "yanchor": "top", "xanchor": "left", "x": 0}
+MODEBAR_PX = 32
 
 
 def layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
     """The house style, with these axis titles: every chart's layout starts here."""
+    # "container" y is a fraction of the figure's height: the band is MODEBAR_PX at the height asked for.
+    legend = {**_LEGEND, "y": 1 - MODEBAR_PX / more.get("height", HEIGHT)}
     return {
         "template": _TEMPLATE, "height": HEIGHT, "font": {"size": 16}, "hoverlabel": {"font_size": 15},
-        "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "legend": _LEGEND,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "legend": legend,
         "xaxis": {"title": {"text": x_title}, "automargin": True, **(xaxis or {})},
         "yaxis": {"title": {"text": y_title}, "automargin": True, **(yaxis or {})},
         **more,

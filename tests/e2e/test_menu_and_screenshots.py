@@ -93,8 +93,13 @@ _MEASURE = """() => {
     const legend = e.querySelector('.legend'), plot = e.querySelector('.nsewdrag');
     return legend && plot ? Math.round(legend.getBoundingClientRect().bottom - plot.getBoundingClientRect().top) : 0;
   });
+  // And it starts below the mode bar, which Plotly shows at the top right while the pointer is over the chart.
+  const underBar = charts.map((e) => {
+    const legend = e.querySelector('.legend'), bar = e.querySelector('.modebar');
+    return legend && bar ? Math.round(legend.getBoundingClientRect().top - bar.getBoundingClientRect().bottom) : 0;
+  });
   return {doc: [doc.scrollWidth, doc.clientWidth], main: [main.scrollWidth, main.clientWidth],
-          mainHeight: main.scrollHeight, fitted, overlaps};
+          mainHeight: main.scrollHeight, fitted, overlaps, underBar};
 }"""
 
 
@@ -109,6 +114,7 @@ def _assert_layout(m: dict, where: str) -> None:
     assert m["doc"][0] <= m["doc"][1], f"{where}: the page scrolls sideways: {m}"
     assert m["main"][0] <= m["main"][1], f"{where}: the main area scrolls sideways: {m}"
     assert all(px <= 0 for px in m["overlaps"]), f"{where}: a legend reaches into its plot by {m['overlaps']} px"
+    assert all(px >= 0 for px in m["underBar"]), f"{where}: a legend starts under the mode bar: {m['underBar']} px"
 
 
 def test_screenshots_and_no_horizontal_scroll(reached):
