@@ -467,7 +467,7 @@ def cuts_part(base: Path, lessons: list[int], reruns: int, browser_changes: int,
                         app = side.app(browser, srv.url)
                         app.goto(blat.LESSON_PATH[n], wait=False)  # a cut may draw fewer charts
                         app.wait_run(0)
-                        app.page.wait_for_function(f"() => !!document.querySelector('{LOSS_LINE}')")
+                        app.wait_for(f"() => !!document.querySelector('{LOSS_LINE}')")
                         app.measure_rate_change("0.005")
                         app.measure_rate_change("0.006")
                         apps.append(app)

@@ -29,13 +29,13 @@ _TEMPLATE = {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white", "font
 # It hangs below a band as tall as Plotly's mode bar (zoom, pan, download...), which appears at the top
 # right while the pointer is over a chart: from the very top, a long legend was written over by the bar.
 _LEGEND = {"orientation": "h", "yref": "container", "yanchor": "top", "xanchor": "left", "x": 0}
-MODEBAR_PX = 32
+_MODEBAR_PX = 32
 
 
 def layout(x_title: str, y_title: str, xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
     """The house style, with these axis titles: every chart's layout starts here."""
-    # "container" y is a fraction of the figure's height: the band is MODEBAR_PX at the height asked for.
-    legend = {**_LEGEND, "y": 1 - MODEBAR_PX / more.get("height", HEIGHT)}
+    # "container" y is a fraction of the figure's height: the band is _MODEBAR_PX at the height asked for.
+    legend = {**_LEGEND, "y": 1 - _MODEBAR_PX / more.get("height", HEIGHT)}
     return {
         "template": _TEMPLATE, "height": HEIGHT, "font": {"size": 16}, "hoverlabel": {"font_size": 15},
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "legend": legend,

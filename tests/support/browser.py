@@ -526,8 +526,11 @@ def hermetic(context, app: App) -> None:
     makes the browser fetch the icon from fonts.gstatic.com.) The browser itself cannot reach another host
     (BROWSER_ARGS' resolver rule). Not `context.route`: routing turns the browser's cache off and sends each
     of a page's ~60 requests through Python before it goes out, ~1.1 CPU-s more per page opened."""
-    context.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-               else app.external.append(request.url))
+    def record(request) -> None:
+        if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            app.external.append(request.url)
+
+    context.on("request", record)
 
 
 def new_app(browser, base_url: str, width: int = 1366, height: int = 768, contexts: list | None = None) -> App:
