@@ -8,11 +8,15 @@ import pytest
 
 from core.settings import Settings
 from tests.support.document import FIXTURES, PROGRAMS, document_program, run_program
+from ui import live_chart
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # The document formats tensors that require grad with %f: torch warns, the printed value is .item()'s.
     config.addinivalue_line("filterwarnings", "ignore:Converting a tensor with requires_grad=True:UserWarning")
+    # AppTest has no browser to hand the loss chart over to (ui.live_chart.hand_over): without the pause each
+    # lesson rerun is 30 ms shorter. The browser tests' servers are other processes and keep it.
+    live_chart.HAND_OVER_S = 0
 
 
 @pytest.fixture(scope="session")

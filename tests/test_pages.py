@@ -213,3 +213,14 @@ def test_the_charts_are_live_charts_holding_the_figures_st_plotly_chart_would_se
         data = json.loads(el.proto.json)
         assert data["chunk"] == live_chart.CHUNK
         assert data["figure"] == json.loads(json.dumps(plotly_spec.encode(spec)))
+
+
+@pytest.mark.parametrize("n", (1, 3))
+def test_the_loss_chart_is_handed_over_before_the_rest_of_the_page(n, monkeypatch):
+    """A rerun pauses right after the loss chart (live_chart.hand_over), so the browser draws it before the rest."""
+    sent: list[str] = []
+    draw, hand_over = live_chart.draw, live_chart.hand_over
+    monkeypatch.setattr(live_chart, "draw", lambda spec, key: (sent.append(key.split(".")[-1]), draw(spec, key))[1])
+    monkeypatch.setattr(live_chart, "hand_over", lambda: (sent.append("pause"), hand_over())[1])
+    open_page(n)
+    assert sent == ["loss_chart", "pause", "fit_chart", "landscape_chart"]

@@ -34,6 +34,7 @@ def charts_section(view: View) -> None:
         head.subheader("Loss per epoch")
         log_y = toggle.toggle("Log scale", value=True, key=k("log_y"))
         live_chart.draw(charts.loss_chart(view, log_y=log_y), k("loss_chart"))
+        live_chart.hand_over()  # the new loss line is drawn before the rest of the page arrives
     with right:
         st.subheader("The fit")
         epochs = len(view.run.history)
