@@ -219,8 +219,13 @@ def test_the_charts_are_live_charts_holding_the_figures_st_plotly_chart_would_se
 def test_the_loss_chart_is_handed_over_before_the_rest_of_the_page(n, monkeypatch):
     """A rerun pauses right after the loss chart (live_chart.hand_over), so the browser draws it before the rest."""
     sent: list[str] = []
-    draw, hand_over = live_chart.draw, live_chart.hand_over
-    monkeypatch.setattr(live_chart, "draw", lambda spec, key: (sent.append(key.split(".")[-1]), draw(spec, key))[1])
-    monkeypatch.setattr(live_chart, "hand_over", lambda: (sent.append("pause"), hand_over())[1])
+    real_draw = live_chart.draw
+
+    def draw(spec: dict, key: str) -> None:
+        sent.append(key.split(".")[-1])  # "l3.loss_chart" -> "loss_chart"
+        real_draw(spec, key)
+
+    monkeypatch.setattr(live_chart, "draw", draw)
+    monkeypatch.setattr(live_chart, "hand_over", lambda: sent.append("pause"))
     open_page(n)
     assert sent == ["loss_chart", "pause", "fit_chart", "landscape_chart"]
