@@ -52,8 +52,9 @@ def hand_over() -> None:
     Streamlit's page applies the messages it has received when React next renders. Sent together, the
     loss chart waited for the re-render of the results, the console and ~20 controls before Plotly.react
     drew it; 30 ms apart, it is drawn in a render of its own. Side by side in Chromium (bench/browser_latency.py,
-    12 uncached rate changes a lesson, medians; README, Performance): Enter → new loss line 310 → 239 ms
-    (lesson 1) and 316 → 237 ms (lesson 3); the console changes ~45 ms later than before, the rerun ends +0-20 ms.
+    uncached rate changes, medians; README, Performance): Enter → new loss line on lessons 1 and 3, 218–258 ms
+    in three runs, against 292–316 ms without the pause in two of them; the console now changes 40–90 ms after
+    the line, not with it.
     A sleeping script thread costs the server nothing; the other visitors' threads run meanwhile.
     """
     time.sleep(HAND_OVER_S)
