@@ -151,6 +151,9 @@ KINDS = ("converged", "converging", "on the edge", "diverging", "stalled", "over
 EPS32 = 2.0**-24  # float32's unit roundoff: a rate stored in float32 is off by up to this, relatively
 # η·λmax within two float32 steps of 2 is "equal to 2 to float rounding": the steep error keeps its size.
 EDGE_TOL = 2 * 2.0**-22
+# A factor 1 − ηλ within this of 0 or ±1 is 0 or ±1 to float64 rounding: λ comes from sums of the data and η·λ
+# near 1 or 2 is off by a few units in the last place (2.2e-16 each): '−(1 − 2.2e-16)' would print noise.
+F64_NOISE = 8 * 2.0**-52
 
 
 @dataclass(frozen=True)
@@ -222,9 +225,11 @@ def relation(a: float, b: float) -> str:
 
 def factor_text(f: float) -> str:
     """A per-step factor 1 − ηλ with enough digits to tell it from ±1: '0.736', '1 − 9.6e-13', '−(1 + 4.8e-06)'."""
-    if f == 0:
+    if abs(f) < F64_NOISE:  # 1/λ as the rate: the factor is 0 to float64 rounding
         return "0"
     d = 1 - abs(f)
+    if abs(d) < F64_NOISE:  # ηλ is off by a few float64 roundings: digits this small would be noise
+        d = 0.0
     if f"{abs(f):.4g}" not in ("1", "1.000") and abs(d) >= 5e-4:
         return f"{f:.4g}".replace("-", "−", 1) if f < 0 else f"{f:.4g}"
     core_ = "1" if d == 0 else f"(1 − {d:.2g})" if d > 0 else f"(1 + {-d:.2g})"
@@ -478,15 +483,20 @@ def read(b: Basis, lr, theta: np.ndarray, loss: np.ndarray, final_loss, finite) 
         within = np.all(np.abs(err) <= b.tol, axis=2)  # k = 0..n
         # Diverging: the loss (and the final loss after it) grows at every epoch from `grows` on.
         grows = _growth(np.concatenate([loss, final_loss[:, None]], axis=1))
-    # A float32 fixed point or short cycle (period ≤ 4) at the end: the first epoch of it, or 0.
+    # A float32 fixed point or cycle at the end: the first epoch of it, or 0. Plain gradient descent's next
+    # parameters are a function of the current ones alone (no momentum, the same data every step), so a run
+    # whose last state equals an earlier one repeats that stretch for ever, whatever its period. The period is
+    # the distance to the latest equal state; on different CPUs float32's rounding can land on a fixed point
+    # or on a cycle of 5 (tests/test_verdict.py's x = ±1e6 case), so no period is privileged.
     stall = np.zeros(k_runs, dtype=np.int64)
-    for q in range(1, 5):
-        if n < q:
-            continue
-        same = np.all(theta[:, q:] == theta[:, :-q], axis=2)  # index j − q: state j repeats state j − q
+    back = np.where(np.all(theta[:, :-1] == theta[:, -1:], axis=2), np.arange(n, 0, -1)[None, :], n + 1)
+    period = back.min(axis=1, initial=n + 1)
+    period[period > n] = 0
+    for q in np.unique(period[period > 0]):
+        rows_q = period == q
+        same = np.all(theta[rows_q, q:] == theta[rows_q, :-q], axis=2)  # index j − q: state j repeats j − q
         k = _last(~same) + 1 + q
-        first = k if q == 1 else np.maximum(k - q, 1)  # the first epoch that changed nothing, or that repeats
-        stall = np.where((stall == 0) & same[:, -1], first, stall)
+        stall[rows_q] = k if q == 1 else np.maximum(k - q, 1)  # the first epoch that changed nothing, or repeats
 
     overflowed = (finite < n) | ~np.isfinite(final_loss)
     converged = ~overflowed & within[:, -1]
@@ -683,14 +693,19 @@ def _stalled(run: Run, theta, stall: int, err, tol, physics: str, common) -> Ver
     names = tuple(run.params)
     last = h.iloc[-1]
     cycle = not np.array_equal(theta[-1], theta[-2])
-    moved = []
+    changed_last = {}  # per parameter, the last epoch that changed it (0: never)
     for i, p in enumerate(names):
         changed = np.nonzero(theta[1:, i] != theta[:-1, i])[0]
-        moved.append(f"{p} never changed" if not len(changed) else
-                     f"{p} last changed in epoch {epoch_text(int(changed[-1]) + 1)}")
+        changed_last[p] = int(changed[-1]) + 1 if len(changed) else 0
+    moved = [f"{p} never changed" if k == 0 else f"{p} last changed in epoch {epoch_text(k)}"
+             for p, k in changed_last.items()]
     if cycle:
-        what = (f"From epoch {epoch_text(stall)} on, float32 repeats the same few values: the updates are at the "
-                "level of float32 rounding, so the run cycles instead of closing in.")
+        q = len(theta) - 1 - max(j for j in range(len(theta) - 1) if np.array_equal(theta[j], theta[-1]))
+        held = [m for m, k in zip(moved, changed_last.values(), strict=True) if k <= stall]  # fixed in the cycle
+        what = (f"From epoch {epoch_text(stall)} on, float32 repeats the same {q} values of "
+                f"{names[0] if len(names) == 1 else '(' + ', '.join(names) + ')'} over and over"
+                f"{' (' + '; '.join(held) + ')' if held else ''}: the updates are at the level of float32 "
+                "rounding, so the run cycles instead of closing in.")
     else:
         ups = ", ".join(f"{p}: {number(abs(s.lr * float(last[f'grad_{p}'])), 2)}" for p in names)
         gaps = " and ".join(f"{number(_gap32(float(last[p])), 2)} at {p} = {number(float(last[p]))}"
