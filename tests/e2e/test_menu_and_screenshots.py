@@ -5,25 +5,20 @@ the home page and walks the menu (lesson 1, 2, 3, 4, then home), so each page is
 another page by a click, never by a URL. At each stop the page is checked, then photographed: the
 viewport as it opens ("what the projector shows") and the whole page. Each size gets its own
 visitor, opened at that size: resizing a drawn page is a different case (see the last test).
-Screenshots go to artifacts/screenshots/; with GDL_UPDATE_SCREENSHOTS=1 they are also copied to
-docs/screenshots/ (the set the lead looks at).
+Screenshots: tests/support/shots.py says where.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-from tests.support import ARTIFACTS, CLICK_MS, LESSON_PATH, PAGES, ROOT, reference
+from tests.support import CLICK_MS, LESSON_PATH, PAGES, reference
+from tests.support.shots import screenshot
 
 pytestmark = pytest.mark.e2e
 
 WALK = ["/Autograd", "/Loss_and_optimizer", "/Model_loss_and_optimizer", "/Model_as_a_class", "/"]
 SIZES = [(1366, 768), (1920, 1080)]
-SHOTS = ARTIFACTS / "screenshots"
-DOCS_SHOTS = ROOT / "docs" / "screenshots"
 
 
 def shot_name(path: str) -> str:
@@ -120,11 +115,9 @@ def _assert_layout(m: dict, where: str) -> None:
 def test_screenshots_and_no_horizontal_scroll(reached):
     path, app, (width, height), _ = reached
     name = shot_name(path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     m = _measure(app, width, height)
     _assert_layout(m, f"{width}×{height}")
-    view = SHOTS / f"{name}-{width}x{height}.png"
-    app.page.screenshot(path=view)
+    view = screenshot(app.page, f"{name}-{width}x{height}.png")
     # Streamlit scrolls inside [data-testid=stMain], so a "full page" screenshot would show one
     # viewport: make the viewport as tall as the main area's content instead (a few rounds, since
     # the content's height can change when the viewport does).
@@ -136,16 +129,11 @@ def test_screenshots_and_no_horizontal_scroll(reached):
         m = _measure(app, width, full_height)
     assert m["mainHeight"] <= full_height, f"the page keeps growing: {m}"
     _assert_layout(m, f"{width}×{full_height}")
-    full = SHOTS / f"{name}-{width}x{height}-full.png"
-    app.page.screenshot(path=full)
+    full = screenshot(app.page, f"{name}-{width}x{height}-full.png")
     app.page.set_viewport_size({"width": width, "height": height})
     assert app.exceptions() == [] and app.page_errors == []
     for f in (view, full):
         assert f.stat().st_size > 10_000, f"{f} looks empty"
-    if os.environ.get("GDL_UPDATE_SCREENSHOTS") == "1":
-        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-        for f in (view, full):
-            shutil.copy2(f, DOCS_SHOTS / f.name)
 
 
 # A code block narrower than its longest line hides the rest behind a scrollbar: in the console or the

@@ -1,7 +1,7 @@
 """The presenter view in Chromium: every lesson at ?present=1 on a 1280×720 and (the window resized) a 1920×1080
 projector, with the sidebar collapsed and the title, the update equation and the replay (the fit, the loss and its
-controls) above the fold; then the same at 125 % zoom, readable. Screenshots go to
-docs/screenshots/present-lesson{n}-{w}x{h}.png."""
+controls) above the fold; then the same at 125 % zoom, readable. Screenshots: present-lesson{n}-{w}x{h}.png
+(tests/support/shots.py says where)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 
 from tests.support import CLICK_MS
 from tests.support.browser import INIT_SCRIPT, REPLAY_READY, App, hermetic
-from tests.support.paths import LESSON_PATH, ROOT
+from tests.support.paths import LESSON_PATH
+from tests.support.shots import screenshot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = ROOT / "docs" / "screenshots"
 SIZES = ((1920, 1080), (1280, 720))
 
 # Bottom edges (CSS px from the top of the viewport) of what must be seen without scrolling.
@@ -64,7 +64,6 @@ def test_presenter_view_above_the_fold(n, server, new_app):
     _open(app, n)
     app.wait_for("() => { const s = document.querySelector('[data-testid=stSidebar]');"
                  " return !s || s.getBoundingClientRect().right <= 1; }")  # collapsed
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in reversed(SIZES):
         app.page.set_viewport_size({"width": width, "height": height})
         m = _settled(app)
@@ -72,7 +71,7 @@ def test_presenter_view_above_the_fold(n, server, new_app):
             assert m[part] is not None and m[part] <= height, \
                 f"lesson {n} at {width}×{height}: {part} below the fold: {m}"
         assert m["scrollWidth"] <= m["clientWidth"], m
-        app.page.screenshot(path=SHOTS / f"present-lesson{n}-{width}x{height}.png")
+        screenshot(app.page, f"present-lesson{n}-{width}x{height}.png")
     assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
 
 
@@ -88,7 +87,7 @@ def test_readable_at_125_percent_zoom(n, server, browser):
         m = app.page.evaluate(_BOXES)
         assert m["scrollWidth"] <= m["clientWidth"], f"the page scrolls sideways at 125 %: {m}"
         assert m["title"] <= 576 and m["tabs"] <= 576, m
-        app.page.screenshot(path=SHOTS / f"present-lesson{n}-1280x720-zoom125.png")
+        screenshot(app.page, f"present-lesson{n}-1280x720-zoom125.png")
         assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
     finally:
         context.close()

@@ -1,6 +1,7 @@
-"""The step-through in Chromium: open it, step through every phase on lessons 1 and 3; each phase is
-photographed at a laptop's and a projector's size (the window resized between the two, one walk per
-lesson), into docs/screenshots/ (stepthrough-lesson{n}-{phase}-{w}x{h}.png)."""
+"""The step-through in Chromium: open it, step through every phase on lessons 1 and 3, and photograph each
+phase (stepthrough-lesson{n}-{phase}-{w}x{h}.png; tests/support/shots.py says where). A plain run photographs
+lesson 1 at a laptop's size and lesson 3 at a projector's, as the comparison test does; refreshing docs/
+(GDL_UPDATE_SCREENSHOTS=1) photographs both lessons at both sizes, resizing the window between the two."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 
 from core.catalog import lesson
 from core.trace import PHASES, phase_lines, trace
-from tests.support.paths import LESSON_PATH, ROOT
+from tests.support.paths import LESSON_PATH
+from tests.support.shots import screenshot, updating_docs
 
-SHOTS = ROOT / "docs" / "screenshots"
 SIZES = ((1366, 768), (1920, 1080))
 _SECTION = "[data-testid=stMain] [role=tabpanel]:has-text('Inside one step')"
 # Scroll the page so the step-through's epoch row sits just under Streamlit's fixed header: what a student
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize("n", (1, 3))
 def test_step_through_every_phase(n, server, new_app):
-    sizes = list(SIZES)
+    sizes = list(SIZES) if updating_docs() else [SIZES[0] if n == 1 else SIZES[1]]
     app = new_app(server.url, *sizes[0])
     app.goto(LESSON_PATH[n])
     app.act(lambda: app.page.get_by_role("tab", name="Step through one epoch").click())
@@ -45,7 +46,6 @@ def test_step_through_every_phase(n, server, new_app):
     s = lesson(n).defaults()
     tr = trace(s, 1)
     lines = phase_lines(s)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for i, phase in enumerate(PHASES):
         if i:
             app.act(lambda: section.get_by_role("button", name="Next ▶").click())
@@ -63,6 +63,6 @@ def test_step_through_every_phase(n, server, new_app):
                 app.page.wait_for_timeout(400)  # Streamlit's layout and Plotly's responsive redraw settle
             section.get_by_label("Epoch", exact=True).evaluate(_SCROLL_TO)
             name = f"stepthrough-lesson{n}-{phase.replace('_', '-')}-{width}x{height}.png"
-            app.page.screenshot(path=str(SHOTS / name))
+            screenshot(app.page, name)
         sizes.reverse()
     assert app.problems() == {"exceptions": [], "page errors": [], "console errors": []}
