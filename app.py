@@ -5,19 +5,25 @@ import sys
 import streamlit as st
 
 from core.catalog import LESSONS
-from ui import nav, plotly_spec, style
+from ui import live_chart, nav, style
 
 
 def picture(slot) -> None:
-    """Lesson 1 at the document's settings, on its loss curve, drawn into `slot`."""
+    """Lesson 1 at the document's settings, on its loss curve, drawn into `slot`.
+
+    A live chart, like the lessons' charts: the browser loads the code that draws them while this page is
+    read. Opened from a page that had none, a lesson drew its three charts ~1.5 s after the click, with its
+    console and its table (the component's code came with theirs); opened from this page, ~0.5 s after it.
+    """
     if "torch" not in sys.modules:
         # The first visit after the server starts waits 1-2 s for torch. Drawing the chart's frame first
         # has the browser load its charting code meanwhile instead of after: the page is drawn ~1 s sooner.
-        plotly_spec.chart(style.frame("w", "loss L(w) (MSE)", "Loading PyTorch and running lesson 1…"), slot)
+        live_chart.draw(style.frame("w", "loss L(w) (MSE)", "Loading PyTorch and running lesson 1…"), "home_frame",
+                        slot)
     from ui import charts, runs  # torch: imported only once the rest of the page is on its way
 
     view = runs.build(LESSONS[0].defaults())
-    plotly_spec.chart(charts.landscape_chart(view), slot, key="home_picture")
+    live_chart.draw(charts.landscape_chart(view), "home_picture", slot)
     runs.warm_up()
 
 

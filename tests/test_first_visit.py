@@ -27,7 +27,7 @@ def _python(code: str) -> dict:
 def test_the_menu_and_the_home_pages_frame_load_without_torch_or_pandas():
     out = _python(
         "import json, sys\n"
-        "import core, core.catalog, ui.nav, ui.style, ui.plotly_spec\n"
+        "import core, core.catalog, ui.nav, ui.style, ui.plotly_spec, ui.live_chart\n"
         "fig = ui.style.frame('w', 'loss', 'Loading')\n"
         "s = core.lesson(1).defaults()\n"
         f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules], 'traces': len(fig['data']),\n"
@@ -51,9 +51,10 @@ def test_home_page_on_a_fresh_server_replaces_its_frame_with_lesson_1():
     out = _python(
         "import json, sys\n"
         "from streamlit.testing.v1 import AppTest\n"
+        "from tests.support.apptest import figures\n"
         "assert 'torch' not in sys.modules\n"
         "at = AppTest.from_file('app.py', default_timeout=120).run()\n"
-        "charts = [json.loads(c.proto.spec) for c in at.get('plotly_chart')]\n"
+        "charts = figures(at)\n"
         "print(json.dumps({'exceptions': len(at.exception), 'charts': len(charts),\n"
         "                  'traces': [t.get('name') for t in charts[0]['data']],\n"
         "                  'annotations': charts[0]['layout'].get('annotations', [])}))\n"

@@ -21,10 +21,11 @@ export default async function ({ parentElement, data }) {
   }
   const Plotly = await plotly(data.chunk);
   await Plotly.react(gd, data.figure.data, data.figure.layout, data.config);
-  // The column can change width without the window resizing (the sidebar folded or unfolded).
+  // The column can change width without the window resizing (the sidebar folded or unfolded). A chart that
+  // is leaving the page (another page opened) shrinks to 0 first: Plotly refuses to resize a hidden chart.
   let width = gd.clientWidth;
   const watch = new ResizeObserver(() => {
-    if (gd.clientWidth !== width) {
+    if (gd.isConnected && gd.clientWidth > 0 && gd.clientWidth !== width) {
       width = gd.clientWidth;
       Plotly.Plots.resize(gd);
     }

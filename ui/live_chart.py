@@ -16,6 +16,7 @@ using the Plotly bundle Streamlit ships. The figure is the same spec st.plotly_c
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -38,12 +39,14 @@ _component = st.components.v2.component(NAME, js=Path(__file__).with_name("live_
                                         isolate_styles=False) if CHUNK else None
 
 
-def draw(spec: dict, key: str) -> None:
-    """Draw figure `spec` as the live chart `key` (unique on the page), or as an st.plotly_chart without the bundle."""
-    if _component is None:
-        plotly_spec.chart(spec, key=key)
-        return
-    _component(key=key, data={"figure": plotly_spec.encode(spec), "config": _CONFIG, "chunk": CHUNK})
+def draw(spec: dict, key: str, slot=None) -> None:
+    """Draw figure `spec` as the live chart `key` (unique on the page), into `slot` if given (an st.empty: it
+    replaces what the slot held), or as an st.plotly_chart without the bundle."""
+    with slot if slot is not None else contextlib.nullcontext():
+        if _component is None:
+            plotly_spec.chart(spec, key=key)
+            return
+        _component(key=key, data={"figure": plotly_spec.encode(spec), "config": _CONFIG, "chunk": CHUNK})
 
 
 def hand_over() -> None:
