@@ -25,12 +25,25 @@ class Preset:
     why: str
 
 
+_PRESETS: dict[tuple, tuple[Preset, ...]] = {}
+
+
 def presets(les: Lesson) -> tuple[Preset, ...]:
-    """The datasets offered on a lesson's page; the first is the document's."""
+    """The datasets offered on a lesson's page; the first is the document's.
+
+    Computed once per lesson and process: they depend only on the lesson's defaults, and the scaling note
+    computes two curvatures (with torch), which every rerun of the page would otherwise repeat, twice.
+    """
+    d = les.defaults()
+    key = (les.slug, d.x, d.y, les.has_bias)  # a Lesson holds a dict, so it cannot be the key itself
+    if key not in _PRESETS:
+        _PRESETS[key] = _presets(les, d.x, d.y)
+    return _PRESETS[key]
+
+
+def _presets(les: Lesson, x: tuple[float, ...], y: tuple[float, ...]) -> tuple[Preset, ...]:
     from core.explain import scaling_note  # the curvature's growth, computed from the data (loads torch)
 
-    d = les.defaults()
-    x, y = d.x, d.y
     return (
         Preset("The document's data", x, y, "The points the document's program fits."),
         # Fixed "noise" (not drawn at random) so the preset is the same for everyone.
