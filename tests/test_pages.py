@@ -215,6 +215,16 @@ def test_the_charts_are_live_charts_holding_the_figures_st_plotly_chart_would_se
         assert data["figure"] == json.loads(json.dumps(plotly_spec.encode(spec)))
 
 
+def test_the_home_picture_is_a_live_chart_so_a_lesson_opened_from_it_finds_the_charts_code_loaded():
+    """Opened from a page without a live chart, a lesson drew its charts ~1 s later (app.picture's docstring)."""
+    at = open_page(None)
+    live = [el for el in at.get("bidi_component") if el.proto.component_name == live_chart.NAME]
+    assert len(live) == 1 and not at.get("plotly_chart")
+    view = runs.build(lesson(1).defaults())
+    assert json.loads(live[0].proto.json)["figure"] == json.loads(json.dumps(plotly_spec.encode(
+        charts.landscape_chart(view))))
+
+
 @pytest.mark.parametrize("n", (1, 3))
 def test_the_loss_chart_is_handed_over_before_the_rest_of_the_page(n, monkeypatch):
     """A rerun pauses right after the loss chart (live_chart.hand_over), so the browser draws it before the rest."""
