@@ -54,14 +54,15 @@ def test_core_time_grows_linearly_with_the_epochs():
     """5,000 epochs cost about 50 times 100 epochs (which take a few hundredths of a second): about a second."""
     s = lesson(3).defaults()
     short, long = [], []
-    for _ in range(2):  # interleaved, so a busy moment of the machine hits both alike
+    for _ in range(3):  # interleaved, so a busy moment of the machine hits both alike
         short += [_best(lambda: train(s.replace(epochs=100)), 2)]
         long += [_best(lambda: train(s.replace(epochs=LONG)), 1)]
     ratio = min(long) / min(short)
     print(f"core, lesson 3: {LONG:,} epochs {min(long) * 1000:.0f} ms, 100 epochs {min(short) * 1000:.1f} ms, "
           f"ratio {ratio:.1f}")
-    # Linear is 50 (less, with the fixed cost of a run); a history recorded in quadratic time would be far above.
-    assert ratio < 2 * LONG / 100, ratio
+    # Linear is 50 (less, with the fixed cost of a run); a history recorded in quadratic time would be ~50 times
+    # that. The bound leaves 4x for the noise of a machine shared with the browser tests (one CI run measured 103).
+    assert ratio < 4 * LONG / 100, ratio
 
 
 # ---- through the page ---------------------------------------------------------------------
