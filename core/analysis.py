@@ -459,6 +459,16 @@ def _growth(losses: np.ndarray) -> np.ndarray:
     return _last(~(losses[:, :-1] < losses[:, 1:])) + 1
 
 
+def periods(theta: np.ndarray) -> np.ndarray:
+    """Per run of theta (K, epochs + 1, P), how many states back the last state last occurred: the period of the
+    float32 cycle the run ends in (1: a fixed point), or 0 where the last state is new."""
+    n = theta.shape[1] - 1
+    back = np.where(np.all(theta[:, :-1] == theta[:, -1:], axis=2), np.arange(n, 0, -1)[None, :], n + 1)
+    period = back.min(axis=1, initial=n + 1)
+    period[period > n] = 0
+    return period
+
+
 def read(b: Basis, lr, theta: np.ndarray, loss: np.ndarray, final_loss, finite) -> Readings:
     """The verdict's numbers for K runs on the data of `b`, at once.
 
@@ -489,9 +499,7 @@ def read(b: Basis, lr, theta: np.ndarray, loss: np.ndarray, final_loss, finite) 
     # the distance to the latest equal state; on different CPUs float32's rounding can land on a fixed point
     # or on a cycle of 5 (tests/test_verdict.py's x = ±1e6 case), so no period is privileged.
     stall = np.zeros(k_runs, dtype=np.int64)
-    back = np.where(np.all(theta[:, :-1] == theta[:, -1:], axis=2), np.arange(n, 0, -1)[None, :], n + 1)
-    period = back.min(axis=1, initial=n + 1)
-    period[period > n] = 0
+    period = periods(theta)
     for q in np.unique(period[period > 0]):
         rows_q = period == q
         same = np.all(theta[rows_q, q:] == theta[rows_q, :-q], axis=2)  # index j − q: state j repeats j − q
@@ -700,7 +708,7 @@ def _stalled(run: Run, theta, stall: int, err, tol, physics: str, common) -> Ver
     moved = [f"{p} never changed" if k == 0 else f"{p} last changed in epoch {epoch_text(k)}"
              for p, k in changed_last.items()]
     if cycle:
-        q = len(theta) - 1 - max(j for j in range(len(theta) - 1) if np.array_equal(theta[j], theta[-1]))
+        q = int(periods(theta[None])[0])
         held = [m for m, k in zip(moved, changed_last.values(), strict=True) if k <= stall]  # fixed in the cycle
         what = (f"From epoch {epoch_text(stall)} on, float32 repeats the same {q} values of "
                 f"{names[0] if len(names) == 1 else '(' + ', '.join(names) + ')'} over and over"

@@ -293,6 +293,7 @@ def check_reason(v, f: Facts) -> None:
         assert np.array_equal(th[-1], th[-1 - q]) and not any(np.array_equal(th[-1], th[-1 - r]) for r in range(1, q))
         assert e == v.epoch and all(np.array_equal(th[j], th[j - q]) for j in range(e + q, n + 1))
         assert e == 1 or not np.array_equal(th[e + q - 1], th[e - 1])
+        assert not np.array_equal(th[-1], th[-2])
         assert m.group(3) == (f.names[0] if len(f.names) == 1 else f"({', '.join(f.names)})")
         for p in re.findall(r"([wb]) (?:never changed|last changed)", m.group(4) or ""):  # fixed in the cycle
             i = f.names.index(p)
