@@ -1,4 +1,4 @@
-"""The lesson's settings in the sidebar, made from the field table: widgets in, raw values and message slots out."""
+"""The lesson's settings in the sidebar, from the field table: widgets in, raw values out, problems below them."""
 
 from __future__ import annotations
 
@@ -62,15 +62,21 @@ def _sync_pick(les: Lesson) -> None:
         st.session_state[key(les, "lr_pick")] = lr
 
 
-def _number(les: Lesson, f: Field, slots: dict, **more) -> None:
-    """One field's number input, with the slot for its message right below it."""
+def _problem(f: Field, found: dict[str, str]) -> None:
+    """Field f's problem, if it has one, in red right below its widget (the run knew it before they were drawn)."""
+    if f.name in found:
+        st.error(found[f.name])
+
+
+def _number(les: Lesson, f: Field, found: dict[str, str], **more) -> None:
+    """One field's number input, and its problem right below it."""
     fmt = None if f.kind == "count" else "%g"
     help_text = f.help + (f" 1 to {MAX_EPOCHS_PAGE:,} on this page." if f.per_run_limit else "")
     st.number_input(f.label, key=key(les, f.name), step=f.step, format=fmt, help=help_text, **more)
-    slots[f.name] = st.empty()
+    _problem(f, found)
 
 
-def _rate(les: Lesson, f: Field, slots: dict, extra_choices: tuple[float, ...]) -> None:
+def _rate(les: Lesson, f: Field, found: dict[str, str], extra_choices: tuple[float, ...]) -> None:
     """The learning rate: log-spaced choices on a slider, and the exact value in a box."""
     # The exact value joins the choices, so the slider always shows the rate in use.
     options = sorted({*LR_CHOICES, *extra_choices, st.session_state[key(les, "lr_pick")]})
@@ -78,7 +84,7 @@ def _rate(les: Lesson, f: Field, slots: dict, extra_choices: tuple[float, ...]) 
                      on_change=_sync_exact, args=(les,), help=f.help)
     st.number_input(f"{f.label} (exact)", key=key(les, f.name), step=f.step, format="%g",
                     on_change=_sync_pick, args=(les,))
-    slots[f.name] = st.empty()
+    _problem(f, found)
 
 
 def _fields(les: Lesson) -> list[Field]:
@@ -103,15 +109,15 @@ def values(les: Lesson) -> dict[str, object]:
     return {f.name: ss[key(les, f.name)] if fixed or f not in STARTS else None for f in _fields(les)}
 
 
-def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> dict:
-    """Draw the lesson's settings in the sidebar (after `values`); return each field's message slot.
+def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = (), found: dict[str, str] | None = None) -> None:
+    """Draw the lesson's settings in the sidebar (after `values`), with `found`'s problems (by field name).
 
     Every scalar field of core.fields that applies to the lesson gets its widget, in the table's
-    order; the starting values share one "random or fixed" choice. Each slot is an st.empty() right
-    below its widget.
+    order; the starting values share one "random or fixed" choice. A field's problem is drawn right
+    below its widget; one whose widget is not drawn (a classroom link hid it) below the settings.
     """
     _fill_defaults(les)
-    slots: dict = {}
+    found = found or {}
     fields = _fields(les)
     starts = [f for f in fields if f in STARTS]
     hidden = st.session_state.get(key(les, "hidden"), {})  # a classroom link's fixed controls (ui.links)
@@ -126,24 +132,25 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = ()) -> dict:
         pair: list[Field] = []  # counts go two to a row
         for f in shown:
             if f.kind == "rate":
-                _rate(les, f, slots, extra_lrs)
+                _rate(les, f, found, extra_lrs)
             elif f.kind == "count" and f.name != "seed":
                 pair.append(f)
                 if len(pair) == 2 or f is counts[-1]:
                     for col, g in zip(st.columns(len(pair)), pair, strict=True):
                         with col:
-                            _number(les, g, slots)
+                            _number(les, g, found)
                     pair = []
             elif f in STARTS:
                 continue  # drawn with the seed, below
             elif f.name == "seed":
                 names = " and ".join(g.param for g in starts)
                 st.radio(f"Initial {names}", (RANDOM, FIXED), key=key(les, "start"), horizontal=True)
-                _number(les, f, slots, disabled=fixed)
+                _number(les, f, found, disabled=fixed)
                 if fixed and (shown_starts := [g for g in starts if g in shown]):
                     for col, g in zip(st.columns(len(shown_starts)), shown_starts, strict=True):
                         with col:
-                            _number(les, g, slots)
+                            _number(les, g, found)
             else:
-                _number(les, f, slots)
-    return slots
+                _number(les, f, found)
+        for name in [n for n in found if n not in {f.name for f in shown}]:
+            st.error(found[name])

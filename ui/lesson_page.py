@@ -44,18 +44,19 @@ def _page(les: Lesson, menu) -> None:
     data_col, results_col = st.columns([2, 3], gap="large")
     with data_col:
         points = data_ui(les)
-    with results_col:
-        results = st.container()
+
+    def beside_data(view) -> None:
+        with results_col:
+            explain.results_ui(view)
 
     def show(view) -> None:
-        fill = [(st.container(), sections.SECTIONS[name].draw) for name in les.sections]
-        fill.insert(min(1, len(fill)), (results, explain.results_ui))  # after the first section, the charts
-        for place, draw in fill:
-            with place:
-                draw(view)
+        draws = [sections.SECTIONS[name].draw for name in les.sections]
+        draws.insert(min(1, len(draws)), beside_data)  # after the first section, the charts: they arrive first
+        for draw in draws:
+            draw(view)
 
     def fix() -> None:
-        with results:
+        with results_col:
             st.subheader("Results")
             _fix_input()
 
@@ -106,10 +107,7 @@ def _run(les: Lesson, points: tuple | DataError, menu, show, fix, tabs: tuple[tu
     else:
         show(view)
     with side:
-        slots = controls.controls_ui(les, _rate_choices(les, points))
-    for field, message in found.items():
-        if field in slots:
-            slots[field].error(message)
+        controls.controls_ui(les, _rate_choices(les, points), found)
     links.write(les, settings, menu)
     if view is not None:  # last: with the tabs before the sidebar, the loss line came ~70 ms later (12 changes)
         _tabs(les, view, *tabs)
