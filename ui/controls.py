@@ -76,6 +76,13 @@ def _number(les: Lesson, f: Field, found: dict[str, str], **more) -> None:
     _problem(f, found)
 
 
+def _row(les: Lesson, fields: list[Field], found: dict[str, str]) -> None:
+    """Number inputs side by side, each with its problem right below it."""
+    for col, f in zip(st.columns(len(fields)), fields, strict=True):
+        with col:
+            _number(les, f, found)
+
+
 def _rate(les: Lesson, f: Field, found: dict[str, str], extra_choices: tuple[float, ...]) -> None:
     """The learning rate: log-spaced choices on a slider, and the exact value in a box."""
     # The exact value joins the choices, so the slider always shows the rate in use.
@@ -136,9 +143,7 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = (), found: dict[str,
             elif f.kind == "count" and f.name != "seed":
                 pair.append(f)
                 if len(pair) == 2 or f is counts[-1]:
-                    for col, g in zip(st.columns(len(pair)), pair, strict=True):
-                        with col:
-                            _number(les, g, found)
+                    _row(les, pair, found)
                     pair = []
             elif f in STARTS:
                 continue  # drawn with the seed, below
@@ -147,9 +152,7 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = (), found: dict[str,
                 st.radio(f"Initial {names}", (RANDOM, FIXED), key=key(les, "start"), horizontal=True)
                 _number(les, f, found, disabled=fixed)
                 if fixed and (shown_starts := [g for g in starts if g in shown]):
-                    for col, g in zip(st.columns(len(shown_starts)), shown_starts, strict=True):
-                        with col:
-                            _number(les, g, found)
+                    _row(les, shown_starts, found)
             else:
                 _number(les, f, found)
         for name in [n for n in found if n not in {f.name for f in shown}]:

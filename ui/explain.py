@@ -61,6 +61,11 @@ def verdict_ui(view: View) -> None:
     _BANNER[kind](f"**{view.verdict.headline}**", icon=_ICON[kind])
 
 
+# Pixels, with no gap between: three to a line beside the data table at 1366 px, as st.columns(3) had them, and
+# room for "distance to optimum" and its help icon.
+METRIC_WIDTH = 163
+
+
 def _num(v: float) -> str:
     return f"{v:.6g}"
 
@@ -93,9 +98,9 @@ def results_ui(view: View) -> None:
          f"‖parameters − closed-form least-squares optimum‖; converged means within {analysis.TOLERANCE_TEXT}. "
          + (opt.note or ", ".join(f"{k}* = {v:.6g}" for k, v in (opt.params or {}).items()))),
     ]
-    # Three to a row: the results share the width with the data table.
-    for row in range(0, len(metrics), 3):
-        for col, (label, value, why) in zip(st.columns(3), metrics[row:row + 3], strict=False):
-            col.metric(label, value, help=why)
+    # One wrapping row of fixed widths: one element where rows of st.columns(3) took nine.
+    with st.container(horizontal=True, gap=None):
+        for label, value, why in metrics:
+            st.metric(label, value, help=why, width=METRIC_WIDTH)
     if opt.note:  # no single optimum: say why beside the numbers, not only in a tooltip
         st.markdown(opt.note)
