@@ -16,8 +16,9 @@ hand-over pause (ui.live_chart.hand_over: 30 ms of waiting after the loss chart,
 it before the rest of the page arrives) is set to 0 here; it costs no CPU, and the browser bench counts it.
 
 With --baseline REV, REV is unpacked into a temporary folder (git archive) and measured the same
-way in its own process (cwd and sys.path that folder, so it imports its own core and ui), in blocks
-of five reruns alternating old and new; both columns and the ratio new/old are printed. Budget
+way in its own process (cwd and sys.path that folder, so it imports its own core and ui), alternating
+old and new rerun by rerun (this machine's speed drifts by up to 2x within seconds; blocks of five let a
+drift land on one side); both columns and the ratio new/old are printed. Budget
 (issue 10 / DESIGN.md): 100 ms uncached; target ≤ 0.6× of dcd8a6b uncached and no slower cached.
 All samples go to artifacts/bench/rerun_latency.json.
 """
@@ -37,7 +38,7 @@ from pathlib import Path
 
 BUDGET_MS = 100
 SECOND_LR = 0.02  # stable for every lesson's default data, and not a default
-BLOCK = 5  # reruns per side before switching to the other side
+BLOCK = 1  # reruns per side before switching to the other side
 WARM = 2  # reruns per case not counted (first run of a case, lazy imports)
 
 
