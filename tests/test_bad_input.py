@@ -94,7 +94,8 @@ def assert_page_intact(at: AppTest, n: int) -> None:
     keys = {getattr(node, "key", None) for node in _nodes(at._tree)}
     for name in CONTROL_KEYS:
         assert f"l{n}.{name}" in keys, name
-    assert len(at.latex) >= 3, "the math (LaTeX) is still shown"
+    formulas = [m for m in at.markdown if r"\frac{\partial L}" in m.value and "$$" in m.value]
+    assert len(formulas) >= 2, "the math (the gradient and the update, as display math) is still shown"
     assert len(at.data_editor) == 1
 
 

@@ -36,11 +36,10 @@ def math_ui(les: Lesson) -> None:
         "update (η = learning rate)": [rf"{p} \leftarrow {p} - \eta\,\frac{{\partial L}}{{\partial {p}}}" for p in ps],
     }
     # One row, so the charts stay near the top of the screen on a projector.
+    # Each column is one markdown (a caption's small grey label, then display math as st.latex writes it):
+    # four elements where a caption and an st.latex per formula took up to ten.
     for col, (label, formulas) in zip(st.columns([2, 3, 3, 2]), parts.items(), strict=True):
-        with col:
-            st.caption(label)
-            for formula in formulas:
-                st.latex(formula)
+        col.markdown("\n\n".join([f":gray[:small[{label}]]", *(f"$$\n{f}\n$$" for f in formulas)]))
     st.markdown(les.code_note)  # body size, not a caption: it has to read on a projector
 
 
