@@ -30,9 +30,9 @@ def charts_section(view: View) -> None:
     k = lambda name: controls.key(view.lesson, name)  # noqa: E731
     left, right = st.columns(2, gap="large")
     with left:
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.subheader("Loss per epoch")
-            log_y = st.toggle("Log scale", value=True, key=k("log_y"))
+        head, toggle = st.columns([2, 1], vertical_alignment="bottom")
+        head.subheader("Loss per epoch")
+        log_y = toggle.toggle("Log scale", value=True, key=k("log_y"))
         live_chart.draw(charts.loss_chart(view, log_y=log_y), k("loss_chart"))
         live_chart.hand_over()  # the new loss line is drawn before the rest of the page arrives
     with right:
