@@ -91,7 +91,7 @@ class Program:
         loop and `_tape.finish(<prediction>, <final loss>)` at the end.
         """
         parts: list[str] = []
-        v = {**values(s, self), **{name: f"_{name}" for name in BOUND}}
+        v = values(s, self, bound=True)
         for st in self.steps_for(s):
             text = _fill(st.text(runnable=True), v)
             if st.role == "loop":
@@ -117,12 +117,17 @@ def number_literal(v: float) -> str:
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
-def _literal(v: float) -> str:
-    """A finite number as code that reads back as the same float, -0.0 included."""
-    v = float(v)  # only numbers reach the code, whatever type came in
+def _finite(v: float) -> float:
+    """v as a float (only numbers reach the code, whatever type came in); ValueError if it is not finite."""
+    v = float(v)
     if not math.isfinite(v):
         raise ValueError(f"cannot write {v} into the script: values must be finite")
-    return number_literal(v)
+    return v
+
+
+def _literal(v: float) -> str:
+    """A finite number as code that reads back as the same float, -0.0 included."""
+    return number_literal(_finite(v))
 
 
 def _tensor_list(items: list[str], name: str) -> str:
@@ -157,8 +162,12 @@ def _start_words(s) -> str:
     return ", ".join(words)
 
 
-def values(s, program: Program) -> dict[str, str]:
-    """Every `$name` a step may use, as code text. Only numbers (and the lesson's title) reach the code."""
+def values(s, program: Program, bound: bool = False) -> dict[str, str]:
+    """Every `$name` a step may use, as code text. Only numbers (and the lesson's title) reach the code.
+
+    With `bound`, each name in BOUND is the variable `_<name>` (runnable()), not its literal: the data's
+    text is not written (a 1,000-point table took ~2 ms to, at every run).
+    """
     from core.catalog import lesson
 
     les = lesson(operator.index(s.lesson))
@@ -166,13 +175,17 @@ def values(s, program: Program) -> dict[str, str]:
         "number": str(les.number),
         "title": les.title,
         "points": str(len(s.x)),
+        "seed": str(operator.index(s.seed)),
+        "start": _start_words(s),
+        "predict_text": number_literal(float(s.predict)),  # the text the program prints
+    }
+    if bound:
+        return v | {name: f"_{name}" for name in BOUND}
+    v |= {
         "lr": repr(float(s.lr)),
         "epochs": str(operator.index(s.epochs)),
         "log_every": str(operator.index(s.log_every)),
-        "seed": str(operator.index(s.seed)),
-        "start": _start_words(s),
         "predict": _literal(s.predict),
-        "predict_text": number_literal(float(s.predict)),  # the text the program prints
         "X": _column(s.x, "X", program.columns),
         "Y": _column(s.y, "Y", program.columns),
     }
@@ -189,7 +202,7 @@ BOUND = ("lr", "epochs", "log_every", "predict", "X", "Y", "init_w", "init_b")
 def bindings(s, program: Program) -> dict[str, object]:
     """The `_<name>` variables of `runnable()`: the settings' values, as the shown script's literals read."""
     for v in (*s.x, *s.y, s.predict, s.init_w or 0.0, s.init_b or 0.0):
-        _literal(v)  # the same check as the shown script's: finite numbers only
+        _finite(v)  # the same check as the shown script's: finite numbers only
     column = (lambda vs: [[float(v)] for v in vs]) if program.columns else (lambda vs: [float(v) for v in vs])
     return {"_lr": float(s.lr), "_epochs": operator.index(s.epochs), "_log_every": operator.index(s.log_every),
             "_predict": float(s.predict), "_X": column(s.x), "_Y": column(s.y),
