@@ -25,9 +25,10 @@ def render_lesson(key: int | str) -> None:
     st.set_page_config(page_title=f"{les.number} · {les.title} — Gradient Descent Lab",
                        page_icon="assets/icon.png", layout="wide")
     menu = st.sidebar.container()  # the menu is drawn by links.write, once its links can carry the settings
-    with st.container(horizontal=True, vertical_alignment="center"):  # the toggle at the right, its label whole
-        st.title(f"{les.number} · {les.title}")
-        links.read(les)  # before the toggle: a link's present=1 sets it
+    row = st.container(horizontal=True, vertical_alignment="center")  # the toggle at the right, its label whole
+    row.title(f"{les.number} · {les.title}")
+    links.read(les)  # before the toggle: a link's present=1 sets it (a warning about the link goes below the row)
+    with row:
         presenter.toggle_ui(les)
     presenter.page_config(les)
     if presenter.on(les):
