@@ -231,6 +231,14 @@ def test_a_bad_link_gives_defaults_and_one_warning(n, params, name):
     assert len(at.warning) == 1, "the warning stays"
 
 
+def test_a_bad_links_warning_is_under_the_title_row_not_in_it():
+    at = visit(1, {"lr": "abc"})
+    main = [c for _, c in sorted(at._tree.children[0].children.items())]
+    row = [type(c).__name__ for c in main[0].children.values()]
+    assert row == ["Title", "Toggle"], row
+    assert main[1].type == "warning" and "lr" in main[1].value
+
+
 def test_good_and_bad_parameters_in_one_link():
     at = visit(3, {"lr": "0.03", "epochs": "zero", "seed": "7", "predict": "inf", "bogus": "1"})
     assert len(at.warning) == 1
