@@ -27,7 +27,7 @@ def _python(code: str) -> dict:
 def test_the_menu_and_the_home_pages_frame_load_without_torch_or_pandas():
     out = _python(
         "import json, sys\n"
-        "import core, core.catalog, ui.nav, ui.style, ui.plotly_spec, ui.live_chart\n"
+        "import core, core.catalog, ui.nav, ui.style, ui.plotly_spec, ui.live_chart, ui.home\n"
         "fig = ui.style.frame('w', 'loss', 'Loading')\n"
         "s = core.lesson(1).defaults()\n"
         f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules], 'traces': len(fig['data']),\n"

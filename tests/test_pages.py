@@ -216,7 +216,7 @@ def test_the_charts_are_live_charts_holding_the_figures_st_plotly_chart_would_se
 
 
 def test_the_home_picture_is_a_live_chart_so_a_lesson_opened_from_it_finds_the_charts_code_loaded():
-    """Opened from a page without a live chart, a lesson drew its charts ~1 s later (app.picture's docstring)."""
+    """Opened from a page without a live chart, a lesson drew its charts ~1 s later (ui.home.picture's docstring)."""
     at = open_page(None)
     live = [el for el in at.get("bidi_component") if el.proto.component_name == live_chart.NAME]
     assert len(live) == 1 and not at.get("plotly_chart")
