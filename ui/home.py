@@ -9,7 +9,7 @@ import sys
 
 import streamlit as st
 
-from core.catalog import LESSONS
+from core import catalog
 from ui import live_chart, nav, style
 
 
@@ -27,13 +27,14 @@ def picture(slot) -> None:
                         slot)
     from ui import charts, runs  # torch: imported only once the rest of the page is on its way
 
-    view = runs.build(LESSONS[0].defaults())
+    view = runs.build(catalog.LESSONS[0].defaults())
     live_chart.draw(charts.landscape_chart(view), "home_picture", slot)
     runs.warm_up()
 
 
 def render_home() -> None:
-    """Draw the home page."""
+    """Draw the home page, with the lessons registered now (read when drawn, as the menu does)."""
+    lessons = catalog.LESSONS
     st.set_page_config(page_title="Gradient Descent Lab", page_icon="assets/icon.png", layout="wide")
     nav.menu()
 
@@ -45,8 +46,8 @@ def render_home() -> None:
     )
 
     st.subheader("The lessons")
-    cards = st.columns(len(LESSONS))
-    for col, les in zip(cards, LESSONS, strict=True):
+    cards = st.columns(len(lessons))
+    for col, les in zip(cards, lessons, strict=True):
         with col.container(border=True, height="stretch"):
             st.markdown(f"#### {les.number} · {les.title}")
             st.markdown(les.adds)
@@ -74,7 +75,7 @@ def render_home() -> None:
         "- **Every lesson opens at the document's settings** (seed 0): the console matches the document digit for "
         "digit, on every machine, every time. *Reset to the lesson's defaults* brings it back after any experiment.\n"
         "- **One link per lesson**: "
-        + ", ".join(f"[{nav.url_path(les)}]({nav.url_path(les).lstrip('/')})" for les in LESSONS) + ".\n"
+        + ", ".join(f"[{nav.url_path(les)}]({nav.url_path(les).lstrip('/')})" for les in lessons) + ".\n"
         "- **Try, in this order**: move the learning-rate slider up — its marks include the data's own 1/λmax and "
         "2/λmax — and watch the descent go smooth, then zigzag, then diverge past 2/λmax (the verdict says which and "
         "why); load the *Large x* preset to see why scaling the inputs matters; in lesson 3, raise the iterations to "
