@@ -8,7 +8,7 @@ from core import analysis
 from core import explain as core_explain
 from core.catalog import Lesson
 from core.view import View
-from ui import controls
+from ui import controls, presenter
 
 # PyTorch's MSELoss: the mean of squared errors, no 1/2, so the gradient carries a 2.
 _LOSS = r"L = \frac{1}{N}\sum_{i=1}^{N}\left(\hat y_i - y_i\right)^2"
@@ -61,8 +61,9 @@ def verdict_ui(view: View) -> None:
 
 
 # Pixels, with no gap between: three to a line beside the data table at 1366 px, as st.columns(3) had them, and
-# room for "distance to optimum" and its help icon.
+# room for "distance to optimum" and its help icon; the presenter view's larger type needs more.
 METRIC_WIDTH = 163
+METRIC_WIDTH_PRESENTING = 230
 
 
 def _num(v: float) -> str:
@@ -100,6 +101,6 @@ def results_ui(view: View) -> None:
     # One wrapping row of fixed widths: one element where rows of st.columns(3) took nine.
     with st.container(horizontal=True, gap=None):
         for label, value, why in metrics:
-            st.metric(label, value, help=why, width=METRIC_WIDTH)
+            st.metric(label, value, help=why, width=METRIC_WIDTH_PRESENTING if presenter.on(les) else METRIC_WIDTH)
     if opt.note:  # no single optimum: say why beside the numbers, not only in a tooltip
         st.markdown(opt.note)

@@ -70,6 +70,7 @@ PRESENTER_CSS = """
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.6rem; }
 [data-testid="stMain"] .katex { font-size: 1.4em; }
 [data-testid="stMain"] [data-testid="stTab"] p { font-size: 1.15rem; font-weight: 600; }
 [data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.05rem; }
