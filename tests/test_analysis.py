@@ -338,3 +338,30 @@ def test_every_verdict_is_one_of_the_kinds(lr):
 
 def test_converged_tolerance_is_the_documented_one():
     assert analysis.CONVERGED_TOL == 1e-4
+
+
+def test_epochs_to_tolerance_equals_a_step_by_step_scan():
+    """The search (the bound's first k, then an exact scan down from it) against walking every step from 0."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    horizon, checked = 4_000, 0
+    for _ in range(150):
+        d = int(rng.integers(1, 3))
+        k_runs = int(rng.integers(1, 6))
+        f = rng.choice([-1, 1], size=(k_runs, d)) * (1 - 10.0 ** rng.uniform(-2.6, 0, size=(k_runs, d)))
+        c = rng.normal(size=(k_runs, d)) * 10.0 ** rng.uniform(-6, 3, size=(k_runs, d))
+        th = rng.uniform(0, 2 * math.pi)
+        vecs = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])[:d, :d]
+        tol = 1e-4 * (1 + np.abs(rng.normal(size=d)))
+        got = analysis._epochs_to_tolerance(c, f, vecs, tol)
+        ks = np.arange(horizon + 1, dtype=np.float64)
+        for i in range(k_runs):
+            if np.sum(np.abs(vecs * c[i]) * np.abs(f[i]) ** horizon, axis=1).max() > tol.min():
+                continue  # might still leave the tolerance after the horizon: not decidable by this scan
+            steps = f[i][None, :] ** ks[:, None] * c[i][None, :]  # (k, direction): the error along each
+            errors = sum(steps[:, [q]] * vecs[:, q] for q in range(d))  # (k, parameter), summed in a fixed order
+            outside = np.nonzero(~np.all(np.abs(errors) <= tol, axis=1))[0]
+            assert got[i] == (outside[-1] + 1 if len(outside) else 0), (f[i], c[i])
+            checked += 1
+    assert checked > 250
