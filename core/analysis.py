@@ -341,8 +341,7 @@ def _epochs_to_tolerance(c: np.ndarray, f: np.ndarray, V: np.ndarray, tol: np.nd
         return np.where(ok.any(axis=1), ok.argmax(axis=1), ks.shape[1])
 
     out = np.full(k_runs, -1, dtype=np.int64)
-    live = ~np.any((af >= 1) & (np.abs(c) > 0), axis=1)
-    rows = np.nonzero(live)[0]
+    rows = np.nonzero(~np.any((af >= 1) & (np.abs(c) > 0), axis=1))[0]  # the error does not grow
     # The first power of two where the bound holds; none up to 2**62: never, in any length that matters.
     powers = np.broadcast_to(np.int64(1) << np.arange(63, dtype=np.int64), (len(rows), 63))
     at = first_ok(rows, powers)
@@ -358,13 +357,11 @@ def _epochs_to_tolerance(c: np.ndarray, f: np.ndarray, V: np.ndarray, tol: np.nd
         pick = np.arange(len(rows))
         lo = np.where(at > 0, ks[pick, np.maximum(at - 1, 0)] + 1, lo)
         top = ks[pick, at]
-    hi = np.zeros(k_runs, dtype=np.int64)
-    hi[rows] = top
     out[rows] = top  # past 200,000 steps the bound is tight to a step or two; exact steps would cost too much
     # Below that, the exact error after k steps, per parameter: the step after the last k outside, scanning
     # down from the bound's k (every k above it is inside).
     todo = rows[top <= 200_000]
-    start = hi.copy()
+    start = out.copy()
     width = 256
     while len(todo):
         ks = start[todo, None] - np.arange(width)[None, :]  # (R, width), descending

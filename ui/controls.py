@@ -116,7 +116,7 @@ def values(les: Lesson) -> dict[str, object]:
     return {f.name: ss[key(les, f.name)] if fixed or f not in STARTS else None for f in _fields(les)}
 
 
-def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = (), found: dict[str, str] | None = None) -> None:
+def controls_ui(les: Lesson, extra_lrs: tuple[float, ...], found: dict[str, str]) -> None:
     """Draw the lesson's settings in the sidebar (after `values`), with `found`'s problems (by field name).
 
     Every scalar field of core.fields that applies to the lesson gets its widget, in the table's
@@ -124,7 +124,6 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = (), found: dict[str,
     below its widget; one whose widget is not drawn (a classroom link hid it) below the settings.
     """
     _fill_defaults(les)
-    found = found or {}
     fields = _fields(les)
     starts = [f for f in fields if f in STARTS]
     hidden = st.session_state.get(key(les, "hidden"), {})  # a classroom link's fixed controls (ui.links)
@@ -155,5 +154,6 @@ def controls_ui(les: Lesson, extra_lrs: tuple[float, ...] = (), found: dict[str,
                     _row(les, shown_starts, found)
             else:
                 _number(les, f, found)
-        for name in [n for n in found if n not in {f.name for f in shown}]:
+        drawn = {f.name for f in shown}
+        for name in [n for n in found if n not in drawn]:
             st.error(found[name])

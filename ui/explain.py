@@ -99,8 +99,9 @@ def results_ui(view: View) -> None:
          + (opt.note or ", ".join(f"{k}* = {v:.6g}" for k, v in (opt.params or {}).items()))),
     ]
     # One wrapping row of fixed widths: one element where rows of st.columns(3) took nine.
+    width = METRIC_WIDTH_PRESENTING if presenter.on(les) else METRIC_WIDTH
     with st.container(horizontal=True, gap=None):
         for label, value, why in metrics:
-            st.metric(label, value, help=why, width=METRIC_WIDTH_PRESENTING if presenter.on(les) else METRIC_WIDTH)
+            st.metric(label, value, help=why, width=width)
     if opt.note:  # no single optimum: say why beside the numbers, not only in a tooltip
         st.markdown(opt.note)

@@ -53,7 +53,6 @@ def render_home() -> None:
             st.markdown(les.adds)
             st.page_link(les.page, label=f"Open lesson {les.number}", icon=":material/arrow_forward:")
 
-
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.subheader("Gradient descent in three sentences")
